@@ -1,0 +1,1 @@
+"""svna: serious violence needs assessments from police and partner data."""
