@@ -1,0 +1,90 @@
+"""The analyst's YAML config: only the area is required, everything else has a default."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+LAD_CODE = re.compile(r"^[EW]0[6-9]\d{6}$")
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Area(_Strict):
+    name: str = Field(min_length=1)
+    districts: list[str] = Field(min_length=1, description="local authority district codes")
+
+    @field_validator("districts")
+    @classmethod
+    def _district_codes(cls, codes: list[str]) -> list[str]:
+        bad = [c for c in codes if not LAD_CODE.match(str(c))]
+        if bad:
+            raise ValueError(f"not local authority district codes (e.g. E07000008): {bad}")
+        if len(set(codes)) != len(codes):
+            raise ValueError("a district is listed twice")
+        return codes
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-") or "area"
+
+
+class Paths(_Strict):
+    """Folders, relative to the directory svna runs in unless absolute."""
+
+    raw: Path = Path("data/raw")
+    processed: Path = Path("data/processed")
+    reports: Path = Path("reports")
+
+    def resolved(self, base: Path) -> Paths:
+        return Paths(**{k: (base / v).resolve() for k, v in self.model_dump().items()})
+
+
+class Suppression(_Strict):
+    """Counts from 1 to threshold-1 in person-level tables are hidden before publication."""
+
+    threshold: int = Field(default=5, ge=1, le=100)
+
+
+class Report(_Strict):
+    top_lsoas: int = Field(default=20, ge=1, le=500)
+    protective_marking: str = "OFFICIAL"
+
+
+class Config(_Strict):
+    area: Area
+    paths: Paths = Paths()
+    suppression: Suppression = Suppression()
+    report: Report = Report()
+
+
+def load_config(path: Path, base: Path | None = None) -> Config:
+    """Read and check a config file; relative paths are resolved against `base` (default cwd)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable YAML file: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with at least 'area: {{name, districts}}'")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = "\n".join(
+            f"  - {'.'.join(str(p) for p in err['loc']) or '(top level)'}: "
+            + ("unknown setting" if err["type"] == "extra_forbidden" else err["msg"])
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: invalid config\n{problems}") from None
+    return config.model_copy(update={"paths": config.paths.resolved(base or Path.cwd())})

@@ -1,0 +1,143 @@
+"""Runs the SQL models in sql/ (staging -> marts -> assessment), dbt-style: each file is one
+SELECT, materialised as a table named after the file, in dependency order found from ref()."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+import duckdb
+import jinja2
+from scipy import stats
+
+from svna.config import Config
+from svna.project import SQL_DIR
+
+log = logging.getLogger(__name__)
+
+LAYERS = ("staging", "marts", "assessment")
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    layer: str
+    path: Path
+
+    @property
+    def table(self) -> str:
+        return f"{self.layer}.{self.name}"
+
+
+class ModelError(RuntimeError):
+    pass
+
+
+def discover_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
+    models: dict[str, Model] = {}
+    for layer in LAYERS:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            if path.stem in models:
+                raise ModelError(f"{path}: a model named {path.stem} exists already")
+            models[path.stem] = Model(path.stem, layer, path)
+    return models
+
+
+def _active_rows(dataset: str) -> str:
+    """Raw rows of the files that passed validation and are the current delivery."""
+    return (
+        f"(SELECT _r.*, _f.delivery_key AS _delivery_key FROM raw.{dataset} AS _r "
+        f"JOIN meta.files AS _f ON _f.file_id = _r._file_id AND _f.active)"
+    )
+
+
+def render_all(models: dict[str, Model]) -> tuple[dict[str, str], dict[str, set[str]]]:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    sql, deps = {}, {}
+    for model in models.values():
+        found: set[str] = set()
+
+        def ref(name: str, _found=found, _model=model) -> str:
+            if name not in models:
+                raise ModelError(f"{_model.path}: ref('{name}') names no model")
+            _found.add(name)
+            return models[name].table
+
+        template = env.from_string(model.path.read_text(encoding="utf-8"))
+        sql[model.name] = template.render(ref=ref, active=_active_rows)
+        deps[model.name] = found
+    return sql, deps
+
+
+def poisson_ci(count: float | None, bound: str) -> float | None:
+    """Exact (Garwood) 95% limits for a Poisson count, via the chi-squared distribution."""
+    if count is None or count < 0:
+        return None
+    if bound == "lower":
+        return 0.0 if count == 0 else float(stats.chi2.ppf(0.025, 2 * count) / 2)
+    return float(stats.chi2.ppf(0.975, 2 * (count + 1)) / 2)
+
+
+def ratio_ci(a: float | None, b: float | None, bound: str) -> float | None:
+    """Exact 95% limits for the ratio of two Poisson counts a/b (equal exposure), from the
+    Clopper-Pearson interval of a's share of a+b (the conditional binomial method)."""
+    if a is None or b is None or a < 0 or b < 0 or a + b == 0:
+        return None
+    if bound == "lower":
+        p = 0.0 if a == 0 else stats.beta.ppf(0.025, a, b + 1)
+    else:
+        p = 1.0 if b == 0 else stats.beta.ppf(0.975, a + 1, b)
+    return None if p >= 1 else float(p / (1 - p))
+
+
+SQL_FUNCTIONS = {
+    "poisson_lower": (lambda n: poisson_ci(n, "lower"), ["DOUBLE"]),
+    "poisson_upper": (lambda n: poisson_ci(n, "upper"), ["DOUBLE"]),
+    "ratio_lower": (lambda a, b: ratio_ci(a, b, "lower"), ["DOUBLE", "DOUBLE"]),
+    "ratio_upper": (lambda a, b: ratio_ci(a, b, "upper"), ["DOUBLE", "DOUBLE"]),
+}
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """The statistics the SQL models call (exact intervals need scipy's distributions)."""
+    for name, (function, argument_types) in SQL_FUNCTIONS.items():
+        try:
+            con.create_function(name, function, argument_types, "DOUBLE", side_effects=False)
+        except duckdb.CatalogException:
+            pass  # already registered on this connection
+
+
+def load_config_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    con.execute((SQL_DIR / "meta" / "config.sql").read_text(encoding="utf-8"))
+    con.execute("INSERT INTO cfg.area VALUES (?, ?)", [config.area.name, config.area.slug])
+    con.executemany("INSERT INTO cfg.districts VALUES (?, ?)",
+                    [[code, i] for i, code in enumerate(config.area.districts)])
+    con.executemany("INSERT INTO cfg.settings VALUES (?, ?)", [
+        ["suppression_threshold", config.suppression.threshold],
+        ["top_lsoas", config.report.top_lsoas],
+    ])
+
+
+def run_models(con: duckdb.DuckDBPyConnection, config: Config,
+               sql_dir: Path = SQL_DIR) -> list[str]:
+    """Rebuild every model from the raw layer; returns the tables built, in order."""
+    models = discover_models(sql_dir)
+    sql, deps = render_all(models)
+    try:
+        order = list(TopologicalSorter(deps).static_order())
+    except CycleError as exc:
+        raise ModelError(f"models depend on each other in a cycle: {exc.args[1]}") from None
+    register_functions(con)
+    load_config_tables(con, config)
+    for layer in LAYERS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+    for name in order:
+        model = models[name]
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {sql[name]}")
+        except duckdb.Error as exc:
+            raise ModelError(f"{model.path}: {exc}") from exc
+        log.debug("built %s", model.table)
+    return [models[n].table for n in order]

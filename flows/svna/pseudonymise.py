@@ -1,0 +1,36 @@
+"""Keyed pseudonyms: the same identifier gets the same pseudonym in every source and run,
+and nobody without the key can reverse or recompute it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+KEY_VARIABLE = "SVNA_PSEUDONYM_KEY"
+
+
+class MissingKeyError(RuntimeError):
+    pass
+
+
+def key_from_environment() -> bytes:
+    key = os.environ.get(KEY_VARIABLE, "")
+    if len(key) < 16:
+        raise MissingKeyError(
+            f"{KEY_VARIABLE} must hold a secret of at least 16 characters to pseudonymise "
+            "identifiers; no key, no run"
+        )
+    return key.encode("utf-8")
+
+
+def pseudonymiser(key: bytes):
+    """A function mapping an identifier to its pseudonym (None stays None)."""
+
+    def pseudonym(value: str | None) -> str | None:
+        if value is None or str(value).strip() == "":
+            return None
+        normalised = str(value).strip().upper().encode("utf-8")
+        return "P" + hmac.new(key, normalised, hashlib.sha256).hexdigest()[:20]
+
+    return pseudonym

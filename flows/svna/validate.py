@@ -1,0 +1,319 @@
+"""Validation: the GX suites in expectations/ run on every delivered file.
+
+The suites stay in GX's own JSON form (GX can run them unchanged, see `run_with_gx_pandas`),
+but svna evaluates them as one DuckDB query per dataset over the raw layer: GX's SQL
+datasource cannot read DuckDB results and its pandas engine is some 30x slower on millions
+of rows (benchmarks/validation_engines.py). Results keep GX's field names and semantics:
+nulls do not count against map expectations other than not_be_null, and `mostly` applies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from svna.datasets import Dataset
+from svna.project import EXPECTATIONS_DIR
+from svna.warehouse import quote_ident
+
+SAMPLE_ROWS = 20
+
+
+class SuiteError(ValueError):
+    pass
+
+
+def sql_literal(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _set(values) -> str:
+    return "[" + ", ".join(sql_literal(v) for v in values) + "]::VARCHAR[]"
+
+
+def _between(col: str, kw: dict) -> str:
+    num = f"TRY_CAST({col} AS DOUBLE)"
+    checks = [f"{num} IS NULL"]
+    if kw.get("min_value") is not None:
+        op = "<=" if kw.get("strict_min") else "<"
+        checks.append(f"{num} {op} {float(kw['min_value'])}")
+    if kw.get("max_value") is not None:
+        op = ">=" if kw.get("strict_max") else ">"
+        checks.append(f"{num} {op} {float(kw['max_value'])}")
+    return " OR ".join(checks)
+
+
+def _lengths_between(col: str, kw: dict) -> str:
+    checks = ["false"]
+    if kw.get("min_value") is not None:
+        checks.append(f"length({col}) < {int(kw['min_value'])}")
+    if kw.get("max_value") is not None:
+        checks.append(f"length({col}) > {int(kw['max_value'])}")
+    return " OR ".join(checks)
+
+
+# SQL predicates that are true for an unexpected (non-null) value.
+COLUMN_MAP = {
+    "expect_column_values_to_not_be_null": lambda c, kw: f"{c} IS NULL",
+    "expect_column_values_to_match_regex":
+        lambda c, kw: f"NOT regexp_matches({c}, {sql_literal(kw['regex'])})",
+    "expect_column_values_to_not_match_regex":
+        lambda c, kw: f"regexp_matches({c}, {sql_literal(kw['regex'])})",
+    "expect_column_values_to_be_in_set":
+        lambda c, kw: f"NOT list_contains({_set(kw['value_set'])}, {c})",
+    "expect_column_values_to_not_be_in_set":
+        lambda c, kw: f"list_contains({_set(kw['value_set'])}, {c})",
+    "expect_column_values_to_be_between": lambda c, kw: _between(c, kw),
+    "expect_column_value_lengths_to_equal": lambda c, kw: f"length({c}) <> {int(kw['value'])}",
+    "expect_column_value_lengths_to_be_between": lambda c, kw: _lengths_between(c, kw),
+    "expect_column_values_to_be_unique": None,  # needs a window: see _unique_column
+}
+TABLE_LEVEL = {
+    "expect_table_columns_to_match_ordered_list",
+    "expect_table_columns_to_match_set",
+    "expect_column_to_exist",
+    "expect_table_column_count_to_equal",
+    "expect_table_row_count_to_be_between",
+}
+SUPPORTED = set(COLUMN_MAP) | TABLE_LEVEL
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    expectations: tuple[dict, ...]
+    sha256: str
+    raw: dict = field(repr=False, compare=False, hash=False, default_factory=dict)
+
+
+@cache
+def load_suite(name: str, expectations_dir: Path = EXPECTATIONS_DIR) -> Suite:
+    path = expectations_dir / f"{name}.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text)
+    except FileNotFoundError:
+        raise SuiteError(f"{path}: no GX suite for dataset '{name}'") from None
+    except json.JSONDecodeError as exc:
+        raise SuiteError(f"{path}: not valid JSON: {exc}") from None
+    for i, exp in enumerate(raw.get("expectations", [])):
+        if exp.get("type") not in SUPPORTED:
+            raise SuiteError(
+                f"{path}: expectation {i} has type {exp.get('type')!r}, which svna's DuckDB "
+                f"validator does not evaluate; supported: {', '.join(sorted(SUPPORTED))}"
+            )
+        if exp.get("kwargs", {}).get("row_condition"):
+            raise SuiteError(f"{path}: expectation {i}: row_condition is not supported")
+    return Suite(name, tuple(raw.get("expectations", [])),
+                 hashlib.sha256(text.encode()).hexdigest(), raw)
+
+
+def severity(exp: dict) -> str:
+    return str(exp.get("severity") or "critical").lower()
+
+
+@dataclass
+class Result:
+    expectation: dict
+    success: bool
+    element_count: int
+    unexpected_count: int = 0
+    unexpected_percent: float = 0.0
+    sample: list[dict] = field(default_factory=list)  # [{line, value}] or [{detail}]
+
+    @property
+    def column(self) -> str | None:
+        return self.expectation.get("kwargs", {}).get("column")
+
+
+def _mostly_ok(unexpected: int, denominator: int, mostly) -> bool:
+    if denominator == 0:
+        return True
+    return (1 - unexpected / denominator) >= (1.0 if mostly is None else float(mostly))
+
+
+def _table_result(exp: dict, header: list[str], row_count: int) -> Result:
+    kw = exp.get("kwargs", {})
+    kind = exp["type"]
+    detail = ""
+    if kind == "expect_table_columns_to_match_ordered_list":
+        want = kw["column_list"]
+        ok = header == want
+        if not ok:
+            missing = [c for c in want if c not in header]
+            extra = [c for c in header if c not in want]
+            detail = "; ".join(filter(None, [
+                missing and f"missing column(s): {', '.join(missing)}",
+                extra and f"unexpected column(s): {', '.join(extra)}",
+                not missing and not extra and f"columns out of order: {', '.join(header)}",
+            ]))
+    elif kind == "expect_table_columns_to_match_set":
+        want = set(kw["column_set"])
+        got = set(header)
+        ok = got == want if kw.get("exact_match", True) else want <= got
+        detail = "" if ok else f"missing {sorted(want - got)}, unexpected {sorted(got - want)}"
+    elif kind == "expect_column_to_exist":
+        ok = kw["column"] in header
+        detail = "" if ok else f"no column '{kw['column']}'"
+    elif kind == "expect_table_column_count_to_equal":
+        ok = len(header) == int(kw["value"])
+        detail = "" if ok else f"{len(header)} columns, expected {kw['value']}"
+    else:  # expect_table_row_count_to_be_between
+        low, high = kw.get("min_value"), kw.get("max_value")
+        ok = (low is None or row_count >= low) and (high is None or row_count <= high)
+        detail = "" if ok else f"{row_count} rows, expected between {low} and {high}"
+    sample = [{"line": 1, "value": detail}] if detail else []
+    return Result(exp, ok, row_count, 0 if ok else 1, 0.0 if ok else 100.0, sample)
+
+
+def _map_expectations(suite: Suite) -> list[tuple[int, dict]]:
+    return [(i, e) for i, e in enumerate(suite.expectations) if e["type"] in COLUMN_MAP]
+
+
+def build_validation_query(ds: Dataset, suite: Suite) -> tuple[str, str]:
+    """One aggregate query (counts per file for every map expectation) and one query for the
+    first failing rows of each, both over the raw table for a list of file ids (parameter 1)."""
+    exps = _map_expectations(suite)
+    unknown = [e["kwargs"]["column"] for _, e in exps if e["kwargs"]["column"] not in ds.columns]
+    if unknown:
+        raise SuiteError(f"suite {suite.name}: column(s) {unknown} not in dataset {ds.name}")
+    windows, aggregates, predicates = [], ["count(*) AS element_count"], []
+    for i, exp in exps:
+        col = quote_ident(exp["kwargs"]["column"])
+        if exp["type"] == "expect_column_values_to_be_unique":
+            windows.append(f"count({col}) OVER (PARTITION BY _file_id, {col}) AS _dup{i}")
+            pred = f"_dup{i} > 1"
+        else:
+            pred = COLUMN_MAP[exp["type"]](col, exp["kwargs"])
+        if exp["type"] != "expect_column_values_to_not_be_null":
+            pred = f"{col} IS NOT NULL AND ({pred})"
+        predicates.append((i, col, pred))
+        aggregates.append(f"count({col}) AS nonnull{i}")
+        aggregates.append(f"count_if({pred}) AS unexpected{i}")
+    source = (
+        f"(SELECT *{''.join(', ' + w for w in windows)} FROM {ds.raw_table} "
+        "WHERE list_contains(?, _file_id))"
+    )
+    counts = f"SELECT _file_id, {', '.join(aggregates)} FROM {source} GROUP BY _file_id"
+    samples = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT {i} AS expectation, _file_id, _line, CAST({col} AS VARCHAR) AS "
+        f"value, row_number() OVER (PARTITION BY _file_id ORDER BY _line) AS n FROM {source} "
+        f"WHERE {pred}) WHERE n <= {SAMPLE_ROWS}"
+        for i, col, pred in predicates
+    ) or "SELECT NULL AS expectation, NULL AS _file_id, NULL AS _line, NULL AS value WHERE false"
+    return counts, samples
+
+
+def validate_loaded(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, suite: Suite, files: dict[int, list[str]]
+) -> dict[int, list[Result]]:
+    """Evaluate a suite on loaded files (file_id -> delivered header) in one pass."""
+    if not files:
+        return {}
+    ids = sorted(files)
+    counts_sql, samples_sql = build_validation_query(ds, suite)
+    exps = _map_expectations(suite)
+    counts = {row[0]: row for row in con.execute(counts_sql, [ids]).fetchall()}
+    samples: dict[tuple[int, int], list[dict]] = {}
+    if exps:
+        params = [ids] * len(exps)
+        for exp_i, fid, line, value, _ in con.execute(samples_sql, params).fetchall():
+            samples.setdefault((fid, exp_i), []).append({"line": line, "value": value})
+    results: dict[int, list[Result]] = {}
+    for fid in ids:
+        row = counts.get(fid)
+        elements = row[1] if row else 0
+        out = []
+        for exp in suite.expectations:
+            if exp["type"] in TABLE_LEVEL:
+                out.append(_table_result(exp, files[fid], elements))
+        for n, (i, exp) in enumerate(exps):
+            nonnull = row[2 + 2 * n] if row else 0
+            unexpected = row[3 + 2 * n] if row else 0
+            denominator = elements if exp["type"] == "expect_column_values_to_not_be_null" \
+                else nonnull
+            pct = 100.0 * unexpected / denominator if denominator else 0.0
+            out.append(Result(exp, _mostly_ok(unexpected, denominator, exp["kwargs"].get("mostly")),
+                              elements, unexpected, pct, samples.get((fid, i), [])))
+        results[fid] = out
+    return results
+
+
+def validate_header_only(suite: Suite, header: list[str] | None) -> list[Result]:
+    """For files that could not be loaded: the table-level expectations, judged on the header."""
+    return [_table_result(e, header or [], 0) for e in suite.expectations
+            if e["type"] in TABLE_LEVEL and e["type"] != "expect_table_row_count_to_be_between"]
+
+
+def file_status(results: list[Result], rows_rejected: int = 0) -> str:
+    failed = {severity(r.expectation) for r in results if not r.success}
+    if "critical" in failed:
+        return "failed"
+    return "warning" if failed or rows_rejected else "passed"
+
+
+def run_validation(con: duckdb.DuckDBPyConnection, datasets: tuple[Dataset, ...],
+                   run_id: str) -> dict[str, int]:
+    """Validate every file not yet validated against its suite as it is now; record results."""
+    tally = {"passed": 0, "warning": 0, "failed": 0}
+    for ds in datasets:
+        suite = load_suite(ds.suite_name)
+        pending = con.execute(
+            "SELECT file_id, status, header, rows_rejected, message FROM meta.files "
+            "WHERE dataset = ? AND status IN ('loaded', 'not_loaded') "
+            "AND (validation IS NULL OR suite_sha IS DISTINCT FROM ?)",
+            [ds.name, suite.sha256],
+        ).fetchall()
+        loaded = {fid: json.loads(h) for fid, st, h, *_ in pending if st == "loaded"}
+        results = validate_loaded(con, ds, suite, loaded)
+        for fid, status, header, rejected, message in pending:
+            if status == "loaded":
+                res = results[fid]
+                verdict = file_status(res, rejected or 0)
+            else:
+                res = validate_header_only(suite, json.loads(header) if header else None)
+                verdict = "failed"
+                if message and all(r.success for r in res):
+                    res.append(Result({"type": "svna_file_is_readable", "kwargs": {},
+                                       "severity": "critical"}, False, 0, 1, 100.0,
+                                      [{"line": None, "value": message}]))
+            _record(con, run_id, fid, ds.name, res)
+            con.execute("UPDATE meta.files SET validation = ?, suite_sha = ? WHERE file_id = ?",
+                        [verdict, suite.sha256, fid])
+            tally[verdict] += 1
+    return tally
+
+
+def _record(con, run_id: str, file_id: int, dataset: str, results: list[Result]) -> None:
+    con.execute("DELETE FROM meta.validation_results WHERE file_id = ?", [file_id])
+    con.executemany(
+        "INSERT INTO meta.validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, file_id, dataset, r.expectation["type"], r.column,
+          json.dumps(r.expectation.get("kwargs", {}), sort_keys=True),
+          severity(r.expectation), r.success, r.element_count, r.unexpected_count,
+          r.unexpected_percent, json.dumps(r.sample, default=str)] for r in results],
+    )
+
+
+def run_with_gx_pandas(frame, suite: Suite) -> list[dict]:
+    """Run a suite with Great Expectations' own pandas engine: the reference the DuckDB
+    evaluation is checked against, and the slow alternative the benchmark measures."""
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuite
+
+    context = gx.get_context(mode="ephemeral")
+    batch = (context.data_sources.add_pandas("svna")
+             .add_dataframe_asset("frame")
+             .add_batch_definition_whole_dataframe("whole")
+             .get_batch(batch_parameters={"dataframe": frame}))
+    gx_suite = ExpectationSuite(**{k: v for k, v in suite.raw.items() if k != "id"})
+    outcome = batch.validate(gx_suite, result_format="SUMMARY")
+    return [{"type": r.expectation_config.type,
+             "column": r.expectation_config.kwargs.get("column"),
+             "success": bool(r.success),
+             "unexpected_count": r.result.get("unexpected_count", 0)} for r in outcome.results]

@@ -1,0 +1,59 @@
+-- Bookkeeping tables of the warehouse. Created once; rows are appended, never rewritten,
+-- except a file's activation state and validation status.
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS meta;
+
+CREATE TABLE IF NOT EXISTS meta.runs (
+    run_id        VARCHAR PRIMARY KEY,
+    started_at    TIMESTAMP,
+    finished_at   TIMESTAMP,
+    status        VARCHAR,          -- running, succeeded, unchanged, failed
+    fingerprint   VARCHAR,          -- inputs, config and code: equal fingerprints, equal outputs
+    message       VARCHAR
+);
+
+-- One row per file version seen under data/raw: the manifest.
+CREATE TABLE IF NOT EXISTS meta.files (
+    file_id        INTEGER PRIMARY KEY,
+    path           VARCHAR NOT NULL,  -- relative to the raw folder
+    size_bytes     BIGINT,
+    mtime_ns       BIGINT,
+    sha256         VARCHAR,
+    dataset        VARCHAR,           -- the declaration it was recognised as, if any
+    delivery_key   VARCHAR,           -- later files with the same key replace earlier ones
+    run_id         VARCHAR,           -- the run that first saw this version
+    header         VARCHAR,           -- JSON list of the delivered column names
+    status         VARCHAR NOT NULL,  -- loaded, duplicate, unrecognised, not_loaded
+    validation     VARCHAR,           -- passed, warning, failed (after validation)
+    suite_sha      VARCHAR,           -- the suite version it was validated against
+    active         BOOLEAN NOT NULL DEFAULT false,  -- rows feed staging
+    rows_read      BIGINT,
+    rows_loaded    BIGINT,
+    rows_rejected  BIGINT,
+    message        VARCHAR
+);
+
+-- Rows that could not be read into the raw layer, with where and why.
+CREATE TABLE IF NOT EXISTS meta.rejects (
+    file_id     INTEGER,
+    line        BIGINT,
+    column_name VARCHAR,
+    error       VARCHAR,
+    raw_text    VARCHAR
+);
+
+-- One row per expectation per file per validation run (GX result fields).
+CREATE TABLE IF NOT EXISTS meta.validation_results (
+    run_id            VARCHAR,
+    file_id           INTEGER,
+    dataset           VARCHAR,
+    expectation_type  VARCHAR,
+    column_name       VARCHAR,
+    kwargs            VARCHAR,          -- JSON
+    severity          VARCHAR,          -- critical, warning, info
+    success           BOOLEAN,
+    element_count     BIGINT,
+    unexpected_count  BIGINT,
+    unexpected_percent DOUBLE,
+    sample            VARCHAR           -- JSON list of {line, value}
+);
