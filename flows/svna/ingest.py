@@ -322,7 +322,8 @@ def _deactivate_removed(con, present: set[str]) -> list[str]:
 
 def activate(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> int:
     """Choose, for each delivery (dataset and key), the latest version that passed validation
-    and is still on disk; only active files feed staging. Returns the number active."""
+    of a file still on disk; only active files feed staging. A broken re-delivery thus leaves
+    the last good version in use. Returns the number of active files."""
     on_disk = {p.relative_to(raw_dir).as_posix() for p in discover(raw_dir)}
     files = con.execute(
         "SELECT file_id, path, sha256, dataset, delivery_key, status, validation "
@@ -330,11 +331,8 @@ def activate(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> int:
     ).fetchall()
     loaded_by_hash = {sha: fid for fid, _, sha, _, _, status, _ in files if status == "loaded"}
     validation = {fid: v for fid, *_, v in files}
-    latest_of_path = {}
-    for fid, path, sha, ds, key, status, _ in files:
-        latest_of_path[path] = (fid, sha, ds, key, status)
     chosen: dict[tuple[str, str], tuple[int, int]] = {}
-    for path, (fid, sha, ds, key, status) in latest_of_path.items():
+    for fid, path, sha, ds, key, status, _ in files:
         if path not in on_disk or ds is None or status not in ("loaded", "duplicate"):
             continue
         content = loaded_by_hash.get(sha)

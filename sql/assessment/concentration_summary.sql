@@ -3,7 +3,7 @@
 SELECT
     count(*)                                        AS lsoas,
     count(*) FILTER (WHERE incidents > 0)           AS lsoas_with_any,
-    sum(incidents)                                  AS incidents,
+    sum(incidents)::BIGINT                          AS incidents,
     sum(incidents) FILTER (WHERE rank <= ceil(lsoas_total * 0.1)) * 100.0
         / nullif(sum(incidents), 0)                 AS top_10pct_share_pct,
     (SELECT CAST(value AS INTEGER) FROM cfg.settings WHERE key = 'top_lsoas') AS top_n,

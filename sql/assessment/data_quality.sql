@@ -30,7 +30,7 @@ files AS (
         coalesce(sum(rows_rejected) FILTER (WHERE active), 0) AS rejected_rows
     FROM (SELECT * FROM meta.files QUALIFY row_number() OVER (PARTITION BY path ORDER BY file_id DESC) = 1)
 )
-SELECT * FROM (VALUES
+SELECT check_order, section, measure, value::BIGINT AS value, detail FROM (VALUES
     (1, 'Street-level records',
         'Records in the files of the forces serving the area',
         (SELECT count(*) FROM street WHERE force IN (SELECT force FROM area_forces)), NULL),
@@ -45,7 +45,7 @@ SELECT * FROM (VALUES
         'Not counted in any district; police.uk publishes no location for them'),
     (5, 'Street-level records', 'Records whose LSOA code the lookups could not place',
         (SELECT n FROM unplaced),
-        (SELECT codes || ' code(s): ' || coalesce(left(code_list, 500), '') FROM unplaced)),
+        (SELECT codes || ' code(s): ' || left(code_list, 500) FROM unplaced WHERE n > 0)),
     (6, 'Street-level records', 'Duplicate Crime IDs (extra copies not counted)',
         (SELECT count(*) FROM street WHERE is_duplicate), NULL),
     (7, 'Coverage', 'Months missing: street-level files',

@@ -14,9 +14,9 @@ by_decile AS (
         g.geography_level, g.geography_code, g.geography_name, g.geography_order,
         l.imd_decile,
         count(*) AS lsoas,
-        sum(l.population) AS population,
-        sum(coalesce(c.serious_violence, 0)) AS serious_violence,
-        sum(coalesce(c.all_crime, 0)) AS all_crime
+        sum(l.population)::BIGINT AS population,
+        sum(coalesce(c.serious_violence, 0))::BIGINT AS serious_violence,
+        sum(coalesce(c.all_crime, 0))::BIGINT AS all_crime
     FROM {{ ref('dim_lsoa') }} AS l
     JOIN {{ ref('geographies') }} AS g USING (lad_code)
     LEFT JOIN lsoa_counts AS c USING (lsoa21_code)

@@ -2,7 +2,7 @@
 -- 12 months are available).
 WITH base AS (
     SELECT g.geography_level, g.geography_code, g.geography_name, g.geography_order,
-           c.category, p.month, sum(p.incidents) AS incidents
+           c.category, p.month, sum(p.incidents)::BIGINT AS incidents
     FROM {{ ref('police_uk_monthly') }} AS p
     JOIN {{ ref('geographies') }} AS g USING (lad_code)
     JOIN {{ ref('crime_categories') }} AS c USING (crime_type)
@@ -10,7 +10,7 @@ WITH base AS (
 )
 SELECT
     *,
-    CASE WHEN count(*) OVER w = 12 THEN sum(incidents) OVER w END AS rolling_12m
+    CASE WHEN count(*) OVER w = 12 THEN (sum(incidents) OVER w)::BIGINT END AS rolling_12m
 FROM base
 WINDOW w AS (PARTITION BY geography_code, category ORDER BY month
              ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)

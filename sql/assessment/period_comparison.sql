@@ -3,8 +3,8 @@
 WITH sums AS (
     SELECT
         t.geography_level, t.geography_code, t.geography_name, t.geography_order, t.category,
-        sum(t.incidents) FILTER (WHERE t.month >= p.latest_12_start) AS latest_12,
-        sum(t.incidents) FILTER (WHERE t.month BETWEEN p.previous_12_start AND p.previous_12_end)
+        (sum(t.incidents) FILTER (WHERE t.month >= p.latest_12_start))::BIGINT AS latest_12,
+        (sum(t.incidents) FILTER (WHERE t.month BETWEEN p.previous_12_start AND p.previous_12_end))::BIGINT
             AS previous_12,
         count(*) FILTER (WHERE t.month BETWEEN p.previous_12_start AND p.previous_12_end)
             AS previous_months

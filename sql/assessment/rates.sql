@@ -1,7 +1,7 @@
 -- Rates per 1,000 residents (Census 2021) over the latest 12 months, with exact (Garwood)
 -- Poisson 95% confidence intervals, for the area and each district.
 WITH pop AS (
-    SELECT g.geography_code, sum(d.population) AS population
+    SELECT g.geography_code, sum(d.population)::BIGINT AS population
     FROM {{ ref('geographies') }} AS g
     JOIN {{ ref('dim_district') }} AS d USING (lad_code)
     GROUP BY ALL

@@ -4,7 +4,7 @@ SELECT
     coalesce(min(l.lad_name), d.lad_code) AS lad_name,
     d.position,
     count(l.lsoa21_code)                  AS lsoas,
-    sum(l.population)                     AS population,
+    sum(l.population)::BIGINT             AS population,
     count(l.lsoa21_code) - count(l.population) AS lsoas_without_population
 FROM cfg.districts AS d
 LEFT JOIN {{ ref('dim_lsoa') }} AS l USING (lad_code)

@@ -1,0 +1,80 @@
+"""Exports: every published assessment table as tidy CSV, with a data dictionary, both
+generated from sql/assessment/schema.yml so the documentation cannot drift from the tables."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from svna.project import SQL_DIR
+from svna.suppression import suppress_small_counts
+
+
+@dataclass(frozen=True)
+class Published:
+    name: str
+    description: str
+    columns: dict[str, str]
+    suppress: dict | None
+
+
+class ExportError(RuntimeError):
+    pass
+
+
+def published_tables(sql_dir: Path = SQL_DIR) -> list[Published]:
+    spec = yaml.safe_load((sql_dir / "assessment" / "schema.yml").read_text(encoding="utf-8"))
+    return [Published(name, " ".join(t["description"].split()), dict(t["columns"]),
+                      t.get("suppress"))
+            for name, t in spec["tables"].items()]
+
+
+def publishable_frame(con: duckdb.DuckDBPyConnection, table: Published, threshold: int):
+    """The table as it may be published: documented columns only, suppression applied."""
+    frame = con.execute(f"SELECT * FROM assessment.{table.name}").df()
+    rule = table.suppress
+    if rule:
+        frame = suppress_small_counts(frame, rule["count"], threshold, rule["groups"],
+                                      tuple(rule.get("shares", ())))
+    undocumented = [c for c in frame.columns if c not in table.columns]
+    missing = [c for c in table.columns if c not in frame.columns]
+    if undocumented or missing:
+        raise ExportError(
+            f"assessment.{table.name} does not match sql/assessment/schema.yml: "
+            f"undocumented {undocumented}, documented but absent {missing}")
+    return frame[list(table.columns)]
+
+
+def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path, threshold: int) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written, dictionary = [], []
+    for table in published_tables():
+        frame = publishable_frame(con, table, threshold)
+        path = out_dir / f"{table.name}.csv"
+        frame.to_csv(path, index=False, lineterminator="\n")
+        written.append(path)
+        for column, description in table.columns.items():
+            dictionary.append([f"{table.name}.csv", column, str(frame[column].dtype),
+                               description])
+    with (out_dir / "data_dictionary.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["file", "column", "type", "description"])
+        writer.writerows(dictionary)
+    (out_dir / "README.md").write_text(_dictionary_markdown(threshold), encoding="utf-8")
+    return written + [out_dir / "data_dictionary.csv", out_dir / "README.md"]
+
+
+def _dictionary_markdown(threshold: int) -> str:
+    lines = ["# svna exports: data dictionary", "",
+             "Tidy CSV files, one row per observation, UTF-8, comma-separated. Blank = no value.",
+             f"Person-level tables hide counts from 1 to {threshold - 1} (suppression).", ""]
+    for table in published_tables():
+        lines += [f"## {table.name}.csv", "", table.description, "",
+                  "| column | description |", "| --- | --- |"]
+        lines += [f"| {c} | {d} |" for c, d in table.columns.items()]
+        lines.append("")
+    return "\n".join(lines)
