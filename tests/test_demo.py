@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from svna.demo import (
     DEMO_DISTRICTS,
     FORCE_NAME,

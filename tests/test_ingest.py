@@ -10,11 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import STREET_HEADER, street_row, write_csv
 
 from svna import datasets, ingest, validate, warehouse
 from svna.datasets import Dataset
 from svna.pseudonymise import KEY_VARIABLE, MissingKeyError
+
+from conftest import STREET_HEADER, street_row, write_csv
 
 DECLARED = datasets.load_datasets()
 

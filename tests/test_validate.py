@@ -6,10 +6,11 @@ import hashlib
 import json
 
 import pytest
-from conftest import STREET_HEADER, street_row, write_csv
 
 from svna import datasets, ingest, validate, warehouse
 from svna.project import EXPECTATIONS_DIR
+
+from conftest import STREET_HEADER, street_row, write_csv
 
 DECLARED = {d.name: d for d in datasets.load_datasets()}
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from svna.datasets import Dataset, normalise_header, recognise
 from svna.pseudonymise import key_from_environment, pseudonymiser
-from svna.warehouse import quote_ident
+from svna.warehouse import first_row, quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -156,17 +156,16 @@ def ingest(
 
 
 def _ingest_file(con, raw_dir, path, rel, mtime_ns, scan, datasets, run_id, summary) -> None:
-    file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM meta.files").fetchone()[0]
+    file_id = first_row(con, "SELECT coalesce(max(file_id), 0) + 1 FROM meta.files")[0]
     entry = {
         "file_id": file_id, "path": rel, "size_bytes": scan.size, "mtime_ns": mtime_ns,
         "sha256": scan.sha256, "run_id": run_id, "dataset": None, "delivery_key": None,
         "header": None, "status": "not_loaded", "rows_read": 0, "rows_loaded": 0,
         "rows_rejected": 0, "message": None,
     }
-    same = con.execute(
-        "SELECT path FROM meta.files WHERE sha256 = ? AND status = 'loaded' ORDER BY file_id",
-        [scan.sha256],
-    ).fetchone()
+    same = first_row(
+        con, "SELECT path FROM meta.files WHERE sha256 = ? AND status = 'loaded' ORDER BY file_id",
+        [scan.sha256])
     header = read_header(path) if scan.size else None
     recognition = recognise(header, datasets) if header else None
     if recognition and recognition.dataset:
@@ -212,7 +211,8 @@ def _ingest_file(con, raw_dir, path, rel, mtime_ns, scan, datasets, run_id, summ
         f"INSERT INTO meta.files ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
         [entry[c] for c in cols],
     )
-    log.info("%s: %s (%s)", rel, entry["status"], entry["message"] or f"{entry['rows_loaded']} rows")
+    log.info("%s: %s (%s)", rel, entry["status"],
+             entry["message"] or f"{entry['rows_loaded']} rows")
 
 
 def _select_list(ds: Dataset, header: list[str], con) -> str:
@@ -242,7 +242,7 @@ def _load_rows(con, path: Path, file_id: int, header: list[str], ds: Dataset, sc
     positional = {f"c{i}": "VARCHAR" for i in range(len(header))}
     select = _select_list(ds, header, con)
     target = f"{ds.raw_table} (_file_id, _line, {', '.join(quote_ident(c) for c in ds.columns)})"
-    before = con.execute(f"SELECT count(*) FROM {ds.raw_table}").fetchone()[0]
+    before = first_row(con, f"SELECT count(*) FROM {ds.raw_table}")[0]
     con.execute(
         f"INSERT INTO {target} SELECT ?, row_number() OVER () + 1, {select} "
         "FROM read_csv(?, columns = ?, header = true, delim = ',', quote = '\"', "
@@ -250,8 +250,8 @@ def _load_rows(con, path: Path, file_id: int, header: list[str], ds: Dataset, sc
         "store_rejects = true, rejects_table = 'svna_rejects', rejects_scan = 'svna_scans')",
         [file_id, str(path), positional],
     )
-    loaded = con.execute(f"SELECT count(*) FROM {ds.raw_table}").fetchone()[0] - before
-    rejected = con.execute("SELECT count(*) FROM svna_rejects").fetchone()[0]
+    loaded = first_row(con, f"SELECT count(*) FROM {ds.raw_table}")[0] - before
+    rejected = first_row(con, "SELECT count(*) FROM svna_rejects")[0]
     con.execute("DROP TABLE IF EXISTS svna_rejects; DROP TABLE IF EXISTS svna_scans")
     data_lines = scan.newlines - 1 + (0 if scan.ends_with_newline else 1)
     if rejected == 0 and loaded == data_lines:

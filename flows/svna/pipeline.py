@@ -20,7 +20,14 @@ from svna import exports, ingest, models, validate
 from svna.config import Config
 from svna.project import EXPECTATIONS_DIR, SQL_DIR
 from svna.validation_report import write_validation_report
-from svna.warehouse import WAREHOUSE_FILE, connect, publish_dir, publish_file, working_copy
+from svna.warehouse import (
+    WAREHOUSE_FILE,
+    connect,
+    first_row,
+    publish_dir,
+    publish_file,
+    working_copy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +72,12 @@ def code_fingerprint() -> str:
 
 
 def inputs_fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
-    active = con.execute(
-        "SELECT string_agg(sha256, ',' ORDER BY sha256) FROM meta.files WHERE active"
-    ).fetchone()[0]
-    payload = json.dumps([active, config.model_dump(mode="json"), code_fingerprint()])
+    """Equal fingerprints, equal outputs: every file version seen (so a new failed file is
+    reported too), which are in use, the config and the code."""
+    files = first_row(
+        con, "SELECT string_agg(concat_ws(':', file_id, sha256, validation, active), ',' "
+        "ORDER BY file_id) FROM meta.files")[0]
+    payload = json.dumps([files, config.model_dump(mode="json"), code_fingerprint()])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -174,9 +183,9 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
             result.ingest = stage("ingest", stage_ingest, con, config, run_id)
             result.validation = stage("validate", stage_validate, con, config, run_id)
             fingerprint = inputs_fingerprint(con, config)
-            last = con.execute(
-                "SELECT fingerprint FROM meta.runs WHERE status IN ('succeeded', 'unchanged') "
-                "ORDER BY started_at DESC LIMIT 1").fetchone()
+            last = first_row(
+                con, "SELECT fingerprint FROM meta.runs WHERE status IN ('succeeded', 'unchanged') "
+                "ORDER BY started_at DESC LIMIT 1")
             if not force and last and last[0] == fingerprint and result.report.exists():
                 result.status = "unchanged"
             else:

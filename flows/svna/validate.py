@@ -71,7 +71,7 @@ COLUMN_MAP = {
     "expect_column_values_to_be_between": lambda c, kw: _between(c, kw),
     "expect_column_value_lengths_to_equal": lambda c, kw: f"length({c}) <> {int(kw['value'])}",
     "expect_column_value_lengths_to_be_between": lambda c, kw: _lengths_between(c, kw),
-    "expect_column_values_to_be_unique": None,  # needs a window: see _unique_column
+    "expect_column_values_to_be_unique": None,  # a grouped scan: see _unexpected_predicates
 }
 TABLE_LEVEL = {
     "expect_table_columns_to_match_ordered_list",
@@ -175,38 +175,63 @@ def _map_expectations(suite: Suite) -> list[tuple[int, dict]]:
     return [(i, e) for i, e in enumerate(suite.expectations) if e["type"] in COLUMN_MAP]
 
 
-def build_validation_query(ds: Dataset, suite: Suite) -> tuple[str, str]:
-    """One aggregate query (counts per file for every map expectation) and one query for the
-    first failing rows of each, both over the raw table for a list of file ids (parameter 1)."""
-    exps = _map_expectations(suite)
-    unknown = [e["kwargs"]["column"] for _, e in exps if e["kwargs"]["column"] not in ds.columns]
+def _unexpected_predicates(ds: Dataset, suite: Suite) -> list[tuple[int, str, str]]:
+    """(expectation index, quoted column, SQL true for an unexpected row) per map expectation."""
+    unknown = [e["kwargs"]["column"] for _, e in _map_expectations(suite)
+               if e["kwargs"]["column"] not in ds.columns]
     if unknown:
         raise SuiteError(f"suite {suite.name}: column(s) {unknown} not in dataset {ds.name}")
-    windows, aggregates, predicates = [], ["count(*) AS element_count"], []
-    for i, exp in exps:
+    out = []
+    for i, exp in _map_expectations(suite):
         col = quote_ident(exp["kwargs"]["column"])
         if exp["type"] == "expect_column_values_to_be_unique":
-            windows.append(f"count({col}) OVER (PARTITION BY _file_id, {col}) AS _dup{i}")
-            pred = f"_dup{i} > 1"
+            pred = (f"({col}, _file_id) IN (SELECT ({col}, _file_id) FROM {ds.raw_table} "
+                    f"WHERE list_contains(?, _file_id) GROUP BY ALL HAVING count(*) > 1)")
         else:
             pred = COLUMN_MAP[exp["type"]](col, exp["kwargs"])
         if exp["type"] != "expect_column_values_to_not_be_null":
             pred = f"{col} IS NOT NULL AND ({pred})"
-        predicates.append((i, col, pred))
+        out.append((i, col, pred))
+    return out
+
+
+def build_validation_query(ds: Dataset, suite: Suite) -> tuple[str, int]:
+    """One aggregate query over the raw table giving, per file, the row count and for every
+    map expectation its non-null and unexpected counts; and how many times it takes the list
+    of file ids as a parameter. Duplicates are found by a grouped scan per unique check."""
+    aggregates, joins = ["count(*) AS element_count"], []
+    for i, col, pred in _unexpected_predicates(ds, suite):
         aggregates.append(f"count({col}) AS nonnull{i}")
-        aggregates.append(f"count_if({pred}) AS unexpected{i}")
-    source = (
-        f"(SELECT *{''.join(', ' + w for w in windows)} FROM {ds.raw_table} "
-        "WHERE list_contains(?, _file_id))"
-    )
-    counts = f"SELECT _file_id, {', '.join(aggregates)} FROM {source} GROUP BY _file_id"
-    samples = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT {i} AS expectation, _file_id, _line, CAST({col} AS VARCHAR) AS "
-        f"value, row_number() OVER (PARTITION BY _file_id ORDER BY _line) AS n FROM {source} "
-        f"WHERE {pred}) WHERE n <= {SAMPLE_ROWS}"
-        for i, col, pred in predicates
-    ) or "SELECT NULL AS expectation, NULL AS _file_id, NULL AS _line, NULL AS value WHERE false"
-    return counts, samples
+        exp = suite.expectations[i]
+        if exp["type"] == "expect_column_values_to_be_unique":
+            joins.append(
+                f"LEFT JOIN (SELECT _file_id, sum(n) AS dup{i} FROM (SELECT _file_id, {col}, "
+                f"count(*) AS n FROM {ds.raw_table} WHERE list_contains(?, _file_id) AND "
+                f"{col} IS NOT NULL GROUP BY ALL HAVING count(*) > 1) GROUP BY _file_id) "
+                f"AS d{i} USING (_file_id)")
+            aggregates.append(f"coalesce(any_value(d{i}.dup{i}), 0) AS unexpected{i}")
+        else:
+            aggregates.append(f"count_if({pred}) AS unexpected{i}")
+    sql = (f"SELECT _file_id, {', '.join(aggregates)} FROM {ds.raw_table} "
+           f"{' '.join(joins)} WHERE list_contains(?, _file_id) GROUP BY _file_id")
+    return sql, len(joins) + 1
+
+
+def _sample_rows(con, ds: Dataset, suite: Suite, ids: list[int], failing: set[int]):
+    """The first failing rows, with their lines, of the expectations that failed somewhere."""
+    parts, params = [], []
+    for i, col, pred in _unexpected_predicates(ds, suite):
+        if i not in failing:
+            continue
+        parts.append(
+            f"SELECT * FROM (SELECT {i} AS expectation, _file_id, _line, CAST({col} AS VARCHAR) "
+            f"AS value, row_number() OVER (PARTITION BY _file_id ORDER BY _line) AS n "
+            f"FROM {ds.raw_table} WHERE list_contains(?, _file_id) AND {pred}) "
+            f"WHERE n <= {SAMPLE_ROWS}")
+        params += [ids] * (2 if "GROUP BY ALL HAVING" in pred else 1)
+    if not parts:
+        return []
+    return con.execute(" UNION ALL ".join(parts), params).fetchall()
 
 
 def validate_loaded(
@@ -216,22 +241,20 @@ def validate_loaded(
     if not files:
         return {}
     ids = sorted(files)
-    counts_sql, samples_sql = build_validation_query(ds, suite)
+    counts_sql, uses = build_validation_query(ds, suite)
     exps = _map_expectations(suite)
-    counts = {row[0]: row for row in con.execute(counts_sql, [ids]).fetchall()}
+    counts = {row[0]: row for row in con.execute(counts_sql, [ids] * uses).fetchall()}
+    failing = {i for n, (i, _) in enumerate(exps)
+               if any(row[3 + 2 * n] for row in counts.values())}
     samples: dict[tuple[int, int], list[dict]] = {}
-    if exps:
-        params = [ids] * len(exps)
-        for exp_i, fid, line, value, _ in con.execute(samples_sql, params).fetchall():
-            samples.setdefault((fid, exp_i), []).append({"line": line, "value": value})
+    for exp_i, fid, line, value, _ in _sample_rows(con, ds, suite, ids, failing):
+        samples.setdefault((fid, exp_i), []).append({"line": line, "value": value})
     results: dict[int, list[Result]] = {}
     for fid in ids:
         row = counts.get(fid)
         elements = row[1] if row else 0
-        out = []
-        for exp in suite.expectations:
-            if exp["type"] in TABLE_LEVEL:
-                out.append(_table_result(exp, files[fid], elements))
+        out = [_table_result(e, files[fid], elements) for e in suite.expectations
+               if e["type"] in TABLE_LEVEL]
         for n, (i, exp) in enumerate(exps):
             nonnull = row[2 + 2 * n] if row else 0
             unexpected = row[3 + 2 * n] if row else 0

@@ -65,3 +65,10 @@ def publish_dir(src: Path, dest: Path) -> None:
         os.replace(dest, old)
     os.replace(src, dest)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """The first row, or None. Fetches the whole result: DuckDB streams results, and a
+    half-read one blocks the next statement on the same connection."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None

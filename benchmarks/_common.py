@@ -1,0 +1,48 @@
+"""Measuring helpers shared by the benchmark scripts (Linux: peak RSS from /proc)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+def reset_peak_rss() -> None:
+    """Start a new high-water mark for this process's resident memory (Linux 4.0+)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measured_stage_runner(figures: dict):
+    """A pipeline stage_runner that records each stage's wall time and peak memory."""
+
+    def run(name, function, *args):
+        reset_peak_rss()
+        started = time.perf_counter()
+        value = function(*args)
+        figures[name] = (time.perf_counter() - started, peak_rss_mb())
+        return value
+
+    return run
+
+
+def link_realdata(raw: Path, forces: str = "cambridgeshire") -> None:
+    """The analyst's drop folder, made of links to the published files (never copies)."""
+    (raw / "reference").mkdir(parents=True, exist_ok=True)
+    (raw / "police_uk").mkdir()
+    for month in (REALDATA / "police-uk" / forces).iterdir():
+        os.symlink(month, raw / "police_uk" / month.name)
+    for name in ("lsoa21_to_lad23.csv", "lsoa11_to_lsoa21_to_lad.csv", "lsoa_population.csv",
+                 "imd2025_england_lsoa21.csv"):
+        os.symlink(REALDATA / "geography" / name, raw / "reference" / name)

@@ -1,0 +1,134 @@
+"""The refresh end to end on the synthetic demo data: what it publishes, that a re-run
+changes nothing, a new month is added, and a failure leaves the last good outputs alone."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from svna import demo, pipeline
+from svna.config import Config
+
+from independent import exported_counts, lad_lookup, monthly_counts
+
+DISTRICTS = [code for code, _ in demo.DEMO_DISTRICTS]
+
+
+def config_for(base: Path) -> Config:
+    return Config.model_validate({
+        "area": {"name": demo.DEMO_AREA_NAME, "districts": DISTRICTS},
+        "paths": {"raw": str(base / "raw"), "processed": str(base / "processed"),
+                  "reports": str(base / "reports")},
+    })
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """One refresh over 26 demo months, the last month held back for the increment test."""
+    base = tmp_path_factory.mktemp("demo")
+    info = demo.generate_demo_data(base / "raw", months=26, end_month="2025-12")
+    held = base / "held-back"
+    shutil.move(base / "raw" / "police_uk" / "2025-12", held)
+    config = config_for(base)
+    return base, config, pipeline.refresh(config), held, info
+
+
+def test_refresh_publishes_report_validation_exports_and_warehouse(published):
+    base, config, result, _, _ = published
+    assert result.status == "succeeded"
+    assert result.report == base / "reports" / "assessments" / "riverford-and-eastmere" / \
+        "baseline.html"
+    html = result.report.read_text(encoding="utf-8")
+    assert demo.DEMO_AREA_NAME in html and "<svg" in html
+    assert (base / "reports" / "validation" / "index.html").exists()
+    assert result.warehouse.exists()
+    dictionary = list(csv.DictReader((result.exports_dir / "data_dictionary.csv").open()))
+    for export in result.exports_dir.glob("*.csv"):
+        if export.name == "data_dictionary.csv":
+            continue
+        header = next(csv.reader(export.open()))
+        documented = {d["column"] for d in dictionary if d["file"] == export.name}
+        assert set(header) == documented, export.name
+    assert not list((base / "processed").glob(".run-*"))
+
+
+def test_contract_export_matches_an_independent_count_of_the_csv_rows(published):
+    base, _, result, _, info = published
+    exported, rows = exported_counts(result.exports_dir / "police_uk_monthly.csv")
+    street = list((base / "raw" / "police_uk").rglob("*-street.csv"))
+    expected = monthly_counts(street, lad_lookup(base / "raw" / "reference"), DISTRICTS)
+    assert exported == expected
+    header = next(csv.reader((result.exports_dir / "police_uk_monthly.csv").open()))
+    assert header == ["month", "lad_code", "lad_name", "crime_type", "incidents"]
+    types = {k[2] for k in expected}
+    assert rows == 25 * len(DISTRICTS) * len(types)  # every month x district x type, zeros too
+
+
+def test_rerun_without_new_files_changes_nothing(published):
+    _, config, first, _, _ = published
+    before = {p: digest(p) for p in (first.report, first.exports_dir / "police_uk_monthly.csv")}
+    again = pipeline.refresh(config)
+    assert again.status == "unchanged"
+    assert again.ingest.unchanged == again.ingest.seen and not again.ingest.loaded
+    assert "assess" not in again.timings and "report" not in again.timings
+    assert {p: digest(p) for p in before} == before
+
+
+def test_a_failed_run_leaves_the_published_outputs_as_they_were(published, monkeypatch):
+    base, config, first, held, _ = published
+    shutil.copytree(held, base / "raw" / "police_uk" / "2025-12")  # new data arrives...
+    before = {p: digest(p) for p in (first.report, first.warehouse,
+                                     first.exports_dir / "police_uk_monthly.csv")}
+
+    def broken_report(*args):
+        raise RuntimeError("disk full while rendering")
+
+    monkeypatch.setattr(pipeline, "stage_report", broken_report)
+    with pytest.raises(RuntimeError, match="disk full"):
+        pipeline.refresh(config)
+    assert {p: digest(p) for p in before} == before  # ...but the failed run published nothing
+    assert not list((base / "processed").glob(".run-*"))
+    assert not (base / "processed" / pipeline.LOCK_FILE).exists()
+
+
+def test_the_next_run_adds_the_new_month(published):
+    base, config, first, _, _ = published
+    result = pipeline.refresh(config)
+    assert result.status == "succeeded"
+    assert [Path(p).parent.name for p in result.ingest.loaded] == ["2025-12"] * 3
+    exported, _ = exported_counts(result.exports_dir / "police_uk_monthly.csv")
+    months = sorted({k[0] for k in exported})
+    assert months[-1] == "2025-12" and len(months) == 26
+
+
+def test_a_bad_redelivery_fails_validation_and_the_good_version_stays(published):
+    base, config, _, _, _ = published
+    monthly = base / "processed" / "exports" / "police_uk_monthly.csv"
+    before, _ = exported_counts(monthly)
+    bad = base / "raw" / "police_uk" / "2025-11" / "2025-11-riverford-street.csv"
+    bad.write_bytes(bad.read_bytes().replace(b"Riverford Constabulary", b"Riverf\xf6rd"))
+    result = pipeline.refresh(config)
+    assert result.validation["failed"] == 1
+    after, _ = exported_counts(monthly)
+    assert after == before  # the earlier good delivery of 2025-11 is still the one counted
+    report = result.validation_report.read_text(encoding="utf-8")
+    assert "2025-11-riverford-street.csv" in report and "not UTF-8 text: line 2" in report
+
+
+def test_a_second_refresh_while_one_runs_is_refused(published):
+    base, config, _, _, _ = published
+    lock = base / "processed" / pipeline.LOCK_FILE
+    lock.write_text(str(__import__("os").getpid()))
+    try:
+        with pytest.raises(pipeline.RefreshLocked, match="another refresh is running"):
+            pipeline.refresh(config)
+    finally:
+        lock.unlink()
