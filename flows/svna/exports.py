@@ -33,13 +33,27 @@ def published_tables(sql_dir: Path = SQL_DIR) -> list[Published]:
             for name, t in spec["tables"].items()]
 
 
+def published_table(name: str) -> Published:
+    return next(t for t in published_tables() if t.name == name)
+
+
+def suppress_for_publication(frame, table: Published, threshold: int):
+    """The table's suppression rule from schema.yml applied (unchanged if it has none)."""
+    rule = table.suppress
+    if not rule:
+        return frame
+    totals = None
+    if "totals" in rule:
+        (column, value), = rule["totals"]["total_when"].items()
+        totals = (rule["totals"]["cells"], frame[column] == value)
+    return suppress_small_counts(frame, rule["count"], threshold, rule["groups"],
+                                 tuple(rule.get("shares", ())), totals)
+
+
 def publishable_frame(con: duckdb.DuckDBPyConnection, table: Published, threshold: int):
     """The table as it may be published: documented columns only, suppression applied."""
     frame = con.execute(f"SELECT * FROM assessment.{table.name}").df()
-    rule = table.suppress
-    if rule:
-        frame = suppress_small_counts(frame, rule["count"], threshold, rule["groups"],
-                                      tuple(rule.get("shares", ())))
+    frame = suppress_for_publication(frame, table, threshold)
     undocumented = [c for c in frame.columns if c not in table.columns]
     missing = [c for c in table.columns if c not in frame.columns]
     if undocumented or missing:

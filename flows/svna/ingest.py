@@ -340,6 +340,8 @@ def activate(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> int:
             continue
         if (ds, key) not in chosen or fid > chosen[(ds, key)][0]:
             chosen[(ds, key)] = (fid, content)
-    active = sorted({content for _, content in chosen.values()})
+    # A chosen duplicate is active as a delivery (its month is covered) while its rows are
+    # those of the file first loaded with the same content: they count once.
+    active = sorted({fid for pair in chosen.values() for fid in pair})
     con.execute("UPDATE meta.files SET active = list_contains(?, file_id)", [active])
     return len(active)

@@ -104,7 +104,8 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """The statistics the SQL models call (exact intervals need scipy's distributions)."""
     for name, (function, argument_types) in SQL_FUNCTIONS.items():
         try:
-            con.create_function(name, function, argument_types, "DOUBLE", side_effects=False)
+            con.create_function(name, function, argument_types, "DOUBLE", side_effects=False,
+                                null_handling="special")
         except duckdb.CatalogException:
             pass  # already registered on this connection
 

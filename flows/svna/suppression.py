@@ -1,36 +1,53 @@
 """Small-number suppression for published tables built from person-level records: a count
-from 1 to threshold-1 could identify someone, so it is hidden, and so is a second count in
-the same group whenever one alone would let the hidden one be recovered from the total."""
+from 1 to threshold-1 could identify someone, so it is hidden (primary suppression), and so
+is any further count that would let a hidden one be worked out by subtraction (secondary)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-SUPPRESSED = None  # published as a blank cell, with a flag column saying why
-
 
 def suppress_small_counts(
     frame: pd.DataFrame, count_column: str, threshold: int, group_columns: list[str],
-    share_columns: tuple[str, ...] = (),
+    share_columns: tuple[str, ...] = (), totals: tuple[list[str], pd.Series] | None = None,
 ) -> pd.DataFrame:
-    """Blank counts 1..threshold-1 (primary) and, in any group with exactly one blanked cell,
-    the smallest other non-zero count too (secondary). Adds `<count>_suppressed`."""
+    """Blank counts 1..threshold-1; then, until nothing changes, wherever a set of cells that
+    adds up to a known total has exactly one hidden cell, hide its smallest other non-zero one.
+
+    Cells add up within each `group_columns` group (its total is published or derivable) and,
+    with `totals=(cell_columns, is_total)`, across rows sharing `cell_columns`, where the
+    `is_total` row is the sum of the others (an area and its districts). There the other
+    district goes first, so that the area's figures survive. Adds `<count>_suppressed`.
+    """
+    counts = frame[count_column]
+    hidden = (counts > 0) & (counts < threshold)
+
+    def hide_a_second(cells: pd.Index) -> bool:
+        others = cells[~hidden[cells] & (counts[cells] > 0)]
+        if hidden[cells].sum() != 1 or others.empty:
+            return False
+        hidden[counts[others].idxmin()] = True
+        return True
+
+    changed = True
+    while changed:
+        changed = False
+        for _, group in frame.groupby(group_columns, dropna=False, sort=False):
+            changed |= hide_a_second(group.index)
+        if totals is None:
+            continue
+        cell_columns, is_total = totals
+        for _, cell in frame.groupby(cell_columns, dropna=False, sort=False):
+            total = cell.index[is_total[cell.index]]
+            parts = cell.index[~is_total[cell.index]]
+            if hidden[total].all() or hidden[parts].sum() != 1:
+                continue  # a hidden total protects its parts; one hidden part is one too few
+            if not hide_a_second(parts):
+                hidden[total] = True
+            changed = True
     out = frame.copy()
-    counts = out[count_column]
-    primary = (counts > 0) & (counts < threshold)
-    secondary = pd.Series(False, index=out.index)
-    for _, group in out[primary].groupby(group_columns, dropna=False, sort=False):
-        members = out.index[
-            (out[group_columns] == group.iloc[0][group_columns]).all(axis=1)
-        ]
-        hidden = primary[members]
-        if hidden.sum() == 1:
-            candidates = counts[members][(~hidden) & (counts[members] > 0)]
-            if not candidates.empty:
-                secondary[candidates.idxmin()] = True
-    flag = primary | secondary
-    out[count_column] = counts.astype("Int64").mask(flag, SUPPRESSED)
+    out[count_column] = counts.astype("Int64").mask(hidden)
     for column in share_columns:
-        out[column] = out[column].mask(flag, SUPPRESSED)
-    out[f"{count_column}_suppressed"] = flag.map({True: "yes", False: ""})
+        out[column] = out[column].mask(hidden)
+    out[f"{count_column}_suppressed"] = hidden.map({True: "yes", False: ""})
     return out

@@ -3,7 +3,7 @@
 WITH searches AS (
     SELECT s.*
     FROM {{ ref('fct_stop_search') }} AS s, {{ ref('reporting_period') }} AS p
-    WHERE s.in_area AND s.month >= p.latest_12_start
+    WHERE s.in_area AND s.month BETWEEN p.latest_12_start AND p.latest_month
 ),
 long AS (
     UNPIVOT (SELECT lad_code, coalesce(object_of_search, 'Not recorded') AS "Object of search",
