@@ -56,10 +56,11 @@ def test_cli_refresh_through_prefect_reports_unchanged_and_prints_the_report_pat
     from svna.cli import main
 
     monkeypatch.chdir(config_file.parent)  # relative paths in a config are read from here
+    report = config_file.parent / "reports/assessments/riverford-and-eastmere/baseline.html"
+    written = report.stat().st_mtime_ns
     assert main(["refresh", "--config", str(config_file)]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
-    assert out[0].endswith(": unchanged")
-    assert out[-1].endswith("assessments/riverford-and-eastmere/baseline.html")
+    assert capsys.readouterr().out.strip().splitlines() == [str(report)]
+    assert report.stat().st_mtime_ns == written  # nothing new: the report is left as it was
 
 
 def test_cli_reports_a_bad_config_clearly(tmp_path, capsys):

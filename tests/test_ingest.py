@@ -134,12 +134,26 @@ def test_empty_and_unrecognised_files_are_reported_not_loaded(con, tmp_path):
     raw = tmp_path / "raw"
     (raw / "police_uk").mkdir(parents=True)
     (raw / "police_uk" / "2024-01-test-street.csv").write_bytes(b"")
-    write_csv(raw / "reference" / "notes.csv", ["what", "ever"], [["a", "b"]])
+    write_csv(raw / "reference" / "notes.csv", ["LSOA21CD", "ever"], [["a", "b"]])
     summary = run(con, raw)
     entries = files(con)
     assert entries["police_uk/2024-01-test-street.csv"]["message"] == "empty file: no header row"
     assert entries["reference/notes.csv"]["status"] == "unrecognised"
+    assert entries["reference/notes.csv"]["message"].startswith(
+        "line 1 (header) matches no declared dataset: LSOA21CD, ever; closest: ref_lsoa21_lad "
+        "(1 of 6 columns in common)")
     assert summary.unrecognised == ["reference/notes.csv"]
+
+
+def test_a_file_that_cannot_be_read_is_reported_and_the_rest_load(con, tmp_path):
+    raw = tmp_path / "raw"
+    street_file(raw, "2024-01", [street_row(hexid(1), "2024-01", "E01000001", "Drugs")])
+    (raw / "police_uk" / "2024-02-test-street.csv").symlink_to(tmp_path / "gone.csv")
+    summary = run(con, raw)
+    assert summary.not_loaded == ["police_uk/2024-02-test-street.csv"]
+    entries = files(con)
+    assert "cannot be read" in entries["police_uk/2024-02-test-street.csv"]["message"]
+    assert entries["police_uk/2024-01/2024-01-test-street.csv"]["active"]
 
 
 def test_rerun_reads_nothing_again_and_same_content_is_not_double_counted(con, tmp_path):

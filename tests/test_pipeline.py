@@ -42,13 +42,17 @@ def published(tmp_path_factory):
 
 
 def test_refresh_publishes_report_validation_exports_and_warehouse(published):
-    base, config, result, _, _ = published
+    base, config, result, _, info = published
     assert result.status == "succeeded"
     assert result.report == base / "reports" / "assessments" / "riverford-and-eastmere" / \
         "baseline.html"
     html = result.report.read_text(encoding="utf-8")
     assert demo.DEMO_AREA_NAME in html and "<svg" in html
     assert (base / "reports" / "validation" / "index.html").exists()
+    manifest = list(csv.DictReader((base / "reports" / "validation" / "manifest.csv").open()))
+    assert len(manifest) == len(info["files"]) - 3  # the held-back month's three files
+    assert all(len(m["sha256"]) == 64 and int(m["rows_read"]) >= int(m["rows_loaded"])
+               for m in manifest)
     assert result.warehouse.exists()
     dictionary = list(csv.DictReader((result.exports_dir / "data_dictionary.csv").open()))
     for export in result.exports_dir.glob("*.csv"):

@@ -27,7 +27,9 @@ def _run(config_path: Path, base_dir: Path, use_prefect: bool, force: bool) -> d
     if use_prefect:
         from svna.flows import refresh_flow
 
-        return refresh_flow(str(config_path), force=force, base_dir=str(base_dir))
+        summary = refresh_flow(str(config_path), force=force, base_dir=str(base_dir))
+        logging.getLogger("prefect").setLevel(logging.WARNING)  # quiet server shutdown at exit
+        return summary | {"lines": []}  # the flow run has logged them already
     from svna import pipeline
 
     return pipeline.summarise(pipeline.refresh(load_config(config_path, base_dir), force=force))
@@ -47,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--force", action="store_true",
                        help="rebuild the assessment even if nothing changed")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("svna", "prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).setLevel(logging.INFO)
     from svna.config import ConfigError
     from svna.pipeline import RefreshLocked
 
@@ -63,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, RefreshLocked, FileNotFoundError) as exc:
         print(f"svna: {exc}", file=sys.stderr)
         return 2
-    print("\n".join(summary["lines"]))
+    for line in summary["lines"]:
+        print(line)
     print(summary["report"])
     return 0
 

@@ -96,6 +96,7 @@ class Recognition:
     missing: tuple[str, ...] = ()
     unexpected: tuple[str, ...] = ()
     reordered: bool = False
+    closest: str = ""  # when nothing matched: the nearest declaration, for the message
 
     @property
     def exact(self) -> bool:
@@ -112,7 +113,11 @@ def recognise(header: list[str], datasets: tuple[Dataset, ...]) -> Recognition:
         if score > best_score:
             best, best_score = ds, score
     if best is None or best_score < RECOGNITION_THRESHOLD:
-        return Recognition(None)
+        if best is None:
+            return Recognition(None)
+        shared = len(set(got) & {normalise_header(c) for c in best.columns})
+        return Recognition(None, closest=f"{best.name} ({shared} of {len(best.columns)} "
+                                         "columns in common)")
     want = [normalise_header(c) for c in best.columns]
     missing = tuple(c for c, n in zip(best.columns, want, strict=True) if n not in got)
     unexpected = tuple(h for h, n in zip(header, got, strict=True) if n not in want)

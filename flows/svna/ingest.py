@@ -106,7 +106,14 @@ def discover(raw_dir: Path) -> list[Path]:
         for name in names
         if Path(name).suffix.lower() in DATA_SUFFIXES and not name.startswith(".")
     ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, str(p)))
+    return sorted(files, key=lambda p: (_mtime_ns(p), str(p)))
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0  # a broken link: ingest reports it
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, datasets: tuple[Dataset, ...]) -> None:
@@ -139,12 +146,18 @@ def ingest(
         rel = path.relative_to(raw_dir).as_posix()
         present.add(rel)
         summary.seen += 1
-        stat = path.stat()
-        prev = known.get(rel)
-        if prev and prev[1] == stat.st_size and prev[2] == stat.st_mtime_ns:
-            summary.unchanged += 1
+        try:
+            stat = path.stat()
+            prev = known.get(rel)
+            if prev and prev[1] == stat.st_size and prev[2] == stat.st_mtime_ns:
+                summary.unchanged += 1
+                continue
+            scan = scan_bytes(path)
+        except OSError as exc:  # permissions, I/O: report it, keep going, retry next run
+            summary.not_loaded.append(rel)
+            _record_file(con, {"path": rel, "run_id": run_id, "status": "not_loaded",
+                               "message": f"cannot be read: {exc.strerror or exc}"})
             continue
-        scan = scan_bytes(path)
         if prev and prev[3] == scan.sha256:
             con.execute("UPDATE meta.files SET mtime_ns = ? WHERE file_id = ?",
                         [stat.st_mtime_ns, prev[0]])
@@ -183,9 +196,12 @@ def _ingest_file(con, raw_dir, path, rel, mtime_ns, scan, datasets, run_id, summ
         entry["message"] = scan.encoding_error
         summary.not_loaded.append(rel)
     elif recognition is None or recognition.dataset is None:
+        closest = f"; closest: {recognition.closest}" if recognition and recognition.closest \
+            else ""
         entry.update(status="unrecognised",
-                     message="header matches no declared dataset: "
-                             + ", ".join(header[:8]) + ("…" if len(header) > 8 else ""))
+                     message="line 1 (header) matches no declared dataset: "
+                             + ", ".join(header[:8]) + ("…" if len(header) > 8 else "")
+                             + closest)
         summary.unrecognised.append(rel)
     elif recognition.missing or recognition.unexpected:
         parts = []
@@ -206,13 +222,19 @@ def _ingest_file(con, raw_dir, path, rel, mtime_ns, scan, datasets, run_id, summ
         summary.loaded.append(rel)
         summary.rows_loaded += loaded
         summary.rows_rejected += len(rejects)
+    _record_file(con, entry)
+    log.debug("%s: %s (%s)", rel, entry["status"],
+             entry["message"] or f"{entry['rows_loaded']} rows")
+
+
+def _record_file(con, entry: dict) -> None:
+    entry = {"file_id": first_row(con, "SELECT coalesce(max(file_id), 0) + 1 FROM meta.files")[0]
+             } | entry
     cols = list(entry)
     con.execute(
         f"INSERT INTO meta.files ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
         [entry[c] for c in cols],
     )
-    log.info("%s: %s (%s)", rel, entry["status"],
-             entry["message"] or f"{entry['rows_loaded']} rows")
 
 
 def _select_list(ds: Dataset, header: list[str], con) -> str:

@@ -10,6 +10,7 @@ import duckdb
 import jinja2
 
 from svna.datasets import Dataset
+from svna.validate import sql_literal
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -66,13 +67,17 @@ def _files(con: duckdb.DuckDBPyConnection) -> list[dict]:
         f["rejects"] = rejects_by_file.get(f["file_id"], [])[:50]
         f["verdict"] = (f["validation"] or ("unrecognised" if f["status"] == "unrecognised"
                                             else f["status"]))
-    return files
+    # what needs the data owner's attention first
+    attention = ["failed", "not_loaded", "warning", "unrecognised", "duplicate", "passed"]
+    return sorted(files, key=lambda f: attention.index(f["verdict"])
+                  if f["verdict"] in attention else 0)
 
 
 def write_validation_report(con: duckdb.DuckDBPyConnection, out_dir: Path,
                             datasets: tuple[Dataset, ...], run_id: str,
                             generated_at: str) -> Path:
-    """index.html for people, validation_results.json (GX result fields) for machines."""
+    """index.html for people; validation_results.json (GX result fields) and manifest.csv
+    for machines."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = _files(con)
     owners = {d.name: d for d in datasets}
@@ -98,6 +103,10 @@ def write_validation_report(con: duckdb.DuckDBPyConnection, out_dir: Path,
                                 "unexpected_rows": r["sample"]}}
                     for r in f["results"]],
     } for f in files]
+    con.execute(  # the manifest of every file version ever delivered, for analysts
+        "COPY (SELECT file_id, path, size_bytes, sha256, dataset, delivery_key, run_id, status, "
+        "validation, active, rows_read, rows_loaded, rows_rejected, message FROM meta.files "
+        f"ORDER BY file_id) TO {sql_literal(str(out_dir / 'manifest.csv'))} (HEADER)")
     (out_dir / "validation_results.json").write_text(
         json.dumps({"run_id": run_id, "generated_at": generated_at, "files": machine},
                    indent=1, default=str), encoding="utf-8")
