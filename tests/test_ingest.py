@@ -207,7 +207,7 @@ def test_a_file_taken_away_stops_counting(con, tmp_path):
 
 
 PERSON = Dataset(name="test_people", description="people", owner="test",
-                 columns=("person id", "name", "age"), column_docs={}, file_key=None,
+                 columns=("person id", "name", "age"), file_key=None,
                  identifiers=("person id", "name"))
 
 

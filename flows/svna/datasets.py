@@ -4,7 +4,7 @@ validation and staging loop over the declarations."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -23,12 +23,9 @@ class Dataset:
     description: str
     owner: str
     columns: tuple[str, ...]
-    column_docs: dict[str, str]
     file_key: re.Pattern | None  # groups name the delivery a file stands for (month, force...)
     identifiers: tuple[str, ...] = ()  # columns replaced by keyed pseudonyms on ingest
-    staging_sql: Path | None = None
     suite_name: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def raw_table(self) -> str:
@@ -48,32 +45,26 @@ class DeclarationError(ValueError):
     pass
 
 
+DECLARATION_KEYS = {"name", "description", "owner", "columns", "file_key", "identifiers",
+                    "suite"}
+
+
 def _load(path: Path) -> Dataset:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     missing = {"name", "description", "columns"} - set(spec)
-    if missing:
-        raise DeclarationError(f"{path}: missing {sorted(missing)}")
-    columns = []
-    docs = {}
-    for col in spec["columns"]:
-        col = col if isinstance(col, dict) else {"name": col}
-        columns.append(col["name"])
-        docs[col["name"]] = col.get("description", "")
-    staging = path.with_suffix(".sql")
+    unknown = set(spec) - DECLARATION_KEYS
+    if missing or unknown:
+        raise DeclarationError(f"{path}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    columns = tuple(c["name"] if isinstance(c, dict) else c for c in spec["columns"])
     key = spec.get("file_key")
     return Dataset(
         name=spec["name"],
-        description=spec["description"].strip(),
+        description=" ".join(spec["description"].split()),
         owner=spec.get("owner", ""),
-        columns=tuple(columns),
-        column_docs=docs,
+        columns=columns,
         file_key=re.compile(key) if key else None,
         identifiers=tuple(spec.get("identifiers", [])),
-        staging_sql=staging if staging.exists() else None,
         suite_name=spec.get("suite", spec["name"]),
-        extra={k: v for k, v in spec.items() if k not in {"name", "description", "owner",
-                                                         "columns", "file_key", "identifiers",
-                                                         "suite"}},
     )
 
 
@@ -95,12 +86,7 @@ class Recognition:
     dataset: Dataset | None
     missing: tuple[str, ...] = ()
     unexpected: tuple[str, ...] = ()
-    reordered: bool = False
     closest: str = ""  # when nothing matched: the nearest declaration, for the message
-
-    @property
-    def exact(self) -> bool:
-        return self.dataset is not None and not (self.missing or self.unexpected or self.reordered)
 
 
 def recognise(header: list[str], datasets: tuple[Dataset, ...]) -> Recognition:
@@ -121,6 +107,4 @@ def recognise(header: list[str], datasets: tuple[Dataset, ...]) -> Recognition:
     want = [normalise_header(c) for c in best.columns]
     missing = tuple(c for c, n in zip(best.columns, want, strict=True) if n not in got)
     unexpected = tuple(h for h, n in zip(header, got, strict=True) if n not in want)
-    common_got = [n for n in got if n in want]
-    common_want = [n for n in want if n in got]
-    return Recognition(best, missing, unexpected, reordered=common_got != common_want)
+    return Recognition(best, missing, unexpected)

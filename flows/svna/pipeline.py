@@ -31,7 +31,6 @@ from svna.warehouse import (
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOCK_FILE = ".refresh.lock"
 
 
