@@ -140,7 +140,8 @@ def test_empty_and_unrecognised_files_are_reported_not_loaded(con, tmp_path):
     assert entries["police_uk/2024-01-test-street.csv"]["message"] == "empty file: no header row"
     assert entries["reference/notes.csv"]["status"] == "unrecognised"
     assert entries["reference/notes.csv"]["message"].startswith(
-        "line 1 (header) matches no declared dataset: LSOA21CD, ever; closest: ref_lsoa21_lad "
+        "line 1 (header) matches no declared dataset or mapping: LSOA21CD, ever; closest: "
+        "ref_lsoa21_lad "
         "(1 of 6 columns in common)")
     assert summary.unrecognised == ["reference/notes.csv"]
 

@@ -44,6 +44,7 @@ class Paths(_Strict):
     raw: Path = Path("data/raw")
     processed: Path = Path("data/processed")
     reports: Path = Path("reports")
+    mappings: Path = Path("config/mappings")  # the analyst's own, beside svna's built-in ones
 
     def resolved(self, base: Path) -> Paths:
         return Paths(**{k: (base / v).resolve() for k, v in self.model_dump().items()})

@@ -12,10 +12,6 @@ import yaml
 
 from svna.project import SQL_DIR
 
-# A header sharing at least this share of a declaration's columns is taken to be a (faulty)
-# delivery of that dataset, so that its validation names the missing or unexpected columns.
-RECOGNITION_THRESHOLD = 0.6
-
 
 @dataclass(frozen=True)
 class Dataset:
@@ -79,32 +75,3 @@ def load_datasets(sql_dir: Path = SQL_DIR) -> tuple[Dataset, ...]:
 
 def normalise_header(name: str) -> str:
     return re.sub(r"\s+", " ", name.replace("\ufeff", "")).strip().lower()
-
-
-@dataclass(frozen=True)
-class Recognition:
-    dataset: Dataset | None
-    missing: tuple[str, ...] = ()
-    unexpected: tuple[str, ...] = ()
-    closest: str = ""  # when nothing matched: the nearest declaration, for the message
-
-
-def recognise(header: list[str], datasets: tuple[Dataset, ...]) -> Recognition:
-    """Pick the declaration whose columns best match a file's header (names, not file names)."""
-    got = [normalise_header(h) for h in header]
-    best, best_score = None, 0.0
-    for ds in datasets:
-        want = [normalise_header(c) for c in ds.columns]
-        score = len(set(got) & set(want)) / len(set(got) | set(want))
-        if score > best_score:
-            best, best_score = ds, score
-    if best is None or best_score < RECOGNITION_THRESHOLD:
-        if best is None:
-            return Recognition(None)
-        shared = len(set(got) & {normalise_header(c) for c in best.columns})
-        return Recognition(None, closest=f"{best.name} ({shared} of {len(best.columns)} "
-                                         "columns in common)")
-    want = [normalise_header(c) for c in best.columns]
-    missing = tuple(c for c, n in zip(best.columns, want, strict=True) if n not in got)
-    unexpected = tuple(h for h, n in zip(header, got, strict=True) if n not in want)
-    return Recognition(best, missing, unexpected)

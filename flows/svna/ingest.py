@@ -1,5 +1,6 @@
-"""Ingest: every CSV under the raw folder into the raw layer of the warehouse, recognised by
-its header, each row kept with its file and line, with a manifest of every file."""
+"""Ingest: every data file under the raw folder into the raw layer of the warehouse,
+recognised by its header (against the dataset declarations and the source mappings), each
+row kept with its file and line, identifiers pseudonymised, with a manifest of every file."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from svna.datasets import Dataset, normalise_header, recognise
+from svna.datasets import Dataset, normalise_header
+from svna.mappings import Mapping
 from svna.pseudonymise import key_from_environment, pseudonymiser
 from svna.warehouse import first_row, quote_ident
 
@@ -24,7 +27,10 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1 << 22
 MAX_FIELD_BYTES = 64 << 20
-DATA_SUFFIXES = {".csv"}
+DATA_SUFFIXES = {".csv", ".xlsx", ".parquet"}
+# A header sharing at least this share of a candidate's columns is taken to be a (faulty)
+# delivery of it, so that its validation names the missing or unexpected columns.
+RECOGNITION_THRESHOLD = 0.6
 csv.field_size_limit(MAX_FIELD_BYTES)
 
 
@@ -45,10 +51,11 @@ def scan_bytes(path: Path) -> ByteScan:
     newlines = size = 0
     last = b""
     error = None
+    text = path.suffix.lower() == ".csv"  # workbooks and Parquet are binary by design
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
-            if error is None:
+            if text and error is None:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
@@ -56,7 +63,7 @@ def scan_bytes(path: Path) -> ByteScan:
             newlines += chunk.count(b"\n")
             size += len(chunk)
             last = chunk[-1:]
-    if error is None:
+    if text and error is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
@@ -71,7 +78,8 @@ def _describe_encoding_error(path: Path, offset: int) -> str:
     line_start = data.rfind(b"\n", 0, offset) + 1
     line_end = data.find(b"\n", offset)
     line = data[line_start : line_end if line_end >= 0 else len(data)]
-    header = next(csv.reader([data[: data.find(b"\n")].decode("utf-8", "replace")]), [])
+    first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
+    header = next(csv.reader([first_line.decode("utf-8", "replace")]), [])
     field_index = line[: offset - line_start].decode("latin-1").count(",")
     column = header[field_index] if field_index < len(header) else f"field {field_index + 1}"
     return (
@@ -80,209 +88,91 @@ def _describe_encoding_error(path: Path, offset: int) -> str:
     )
 
 
-def read_header(path: Path) -> list[str] | None:
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        return next(csv.reader(fh), None)
-
+# --- reading the delivered tables ----------------------------------------------------------
 
 @dataclass
-class IngestSummary:
-    seen: int = 0
-    unchanged: int = 0
-    loaded: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
-    not_loaded: list[str] = field(default_factory=list)
-    unrecognised: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    rows_loaded: int = 0
-    rows_rejected: int = 0
+class Table:
+    """One delivered table: a CSV or Parquet file, or one sheet of a workbook."""
+
+    rel: str  # the manifest path: a sheet is "book.xlsx#Sheet"
+    path: Path
+    kind: str  # csv, xlsx, parquet
+    header: list[str] | None
+    sheet: str | None = None
 
 
-def discover(raw_dir: Path) -> list[Path]:
-    """Data files under the raw folder, oldest first so a later delivery wins."""
-    files = [
-        Path(folder) / name
-        for folder, _, names in os.walk(raw_dir, followlinks=True)
-        for name in names
-        if Path(name).suffix.lower() in DATA_SUFFIXES and not name.startswith(".")
-    ]
-    return sorted(files, key=lambda p: (_mtime_ns(p), str(p)))
+def _cell(value) -> str | None:
+    """A spreadsheet or Parquet value as the text a CSV export would carry."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S" if (value.hour, value.minute, value.second)
+                              != (0, 0, 0) else "%Y-%m-%d")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
 
 
-def _mtime_ns(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0  # a broken link: ingest reports it
+def read_tables(path: Path, rel: str) -> list[Table]:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        import openpyxl
 
-
-def ensure_raw_tables(con: duckdb.DuckDBPyConnection, datasets: tuple[Dataset, ...]) -> None:
-    for ds in datasets:
-        cols = ", ".join(f"{quote_ident(c)} VARCHAR" for c in ds.columns)
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {ds.raw_table} "
-            f"(_file_id INTEGER NOT NULL, _line BIGINT NOT NULL, {cols})"
-        )
-
-
-def ingest(
-    con: duckdb.DuckDBPyConnection,
-    raw_dir: Path,
-    datasets: tuple[Dataset, ...],
-    run_id: str,
-) -> IngestSummary:
-    """Load new and changed files; unchanged ones (same path, size and mtime) are not re-read."""
-    ensure_raw_tables(con, datasets)
-    summary = IngestSummary()
-    known = {
-        path: (file_id, size, mtime, sha)
-        for file_id, path, size, mtime, sha in con.execute(
-            "SELECT file_id, path, size_bytes, mtime_ns, sha256 FROM meta.files "
-            "QUALIFY row_number() OVER (PARTITION BY path ORDER BY file_id DESC) = 1"
-        ).fetchall()
-    }
-    present = set()
-    for path in discover(raw_dir):
-        rel = path.relative_to(raw_dir).as_posix()
-        present.add(rel)
-        summary.seen += 1
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            stat = path.stat()
-            prev = known.get(rel)
-            if prev and prev[1] == stat.st_size and prev[2] == stat.st_mtime_ns:
-                summary.unchanged += 1
-                continue
-            scan = scan_bytes(path)
-        except OSError as exc:  # permissions, I/O: report it, keep going, retry next run
-            summary.not_loaded.append(rel)
-            _record_file(con, {"path": rel, "run_id": run_id, "status": "not_loaded",
-                               "message": f"cannot be read: {exc.strerror or exc}"})
-            continue
-        if prev and prev[3] == scan.sha256:
-            con.execute("UPDATE meta.files SET mtime_ns = ? WHERE file_id = ?",
-                        [stat.st_mtime_ns, prev[0]])
-            summary.unchanged += 1
-            continue
-        _ingest_file(con, raw_dir, path, rel, stat.st_mtime_ns, scan, datasets, run_id, summary)
-    summary.removed = _deactivate_removed(con, present)
-    return summary
+            tables = []
+            for sheet in book.worksheets:
+                first = next(sheet.iter_rows(max_row=1, values_only=True), None)
+                header = [_cell(v) or "" for v in first] if first else None
+                while header and header[-1] == "":
+                    header.pop()
+                tables.append(Table(f"{rel}#{sheet.title}", path, "xlsx", header or None,
+                                    sheet.title))
+            return tables
+        finally:
+            book.close()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return [Table(rel, path, "parquet", pq.read_schema(path).names)]
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        return [Table(rel, path, "csv", next(csv.reader(fh), None))]
 
 
-def _ingest_file(con, raw_dir, path, rel, mtime_ns, scan, datasets, run_id, summary) -> None:
-    file_id = first_row(con, "SELECT coalesce(max(file_id), 0) + 1 FROM meta.files")[0]
-    entry = {
-        "file_id": file_id, "path": rel, "size_bytes": scan.size, "mtime_ns": mtime_ns,
-        "sha256": scan.sha256, "run_id": run_id, "dataset": None, "delivery_key": None,
-        "header": None, "status": "not_loaded", "rows_read": 0, "rows_loaded": 0,
-        "rows_rejected": 0, "message": None,
-    }
-    same = first_row(
-        con, "SELECT path FROM meta.files WHERE sha256 = ? AND status = 'loaded' ORDER BY file_id",
-        [scan.sha256])
-    header = read_header(path) if scan.size else None
-    recognition = recognise(header, datasets) if header else None
-    if recognition and recognition.dataset:
-        ds = recognition.dataset
-        entry.update(dataset=ds.name, delivery_key=ds.delivery_key(rel))
-    entry["header"] = json.dumps(header) if header is not None else None
+def read_records(table: Table) -> tuple[list[list], list[int], list[tuple]]:
+    """Rows (as text), their line numbers (the header is line 1; a sheet's row number; a
+    Parquet row number + 1), and the rows that could not be read, with line and reason."""
+    width = len(table.header)
+    if table.kind == "xlsx":
+        import openpyxl
 
-    if same:
-        entry.update(status="duplicate", message=f"same content as {same[0]}; not loaded again")
-        summary.duplicates.append(rel)
-    elif scan.size == 0 or not header:
-        entry["message"] = "empty file: no header row"
-        summary.not_loaded.append(rel)
-    elif scan.encoding_error:
-        entry["message"] = scan.encoding_error
-        summary.not_loaded.append(rel)
-    elif recognition is None or recognition.dataset is None:
-        closest = f"; closest: {recognition.closest}" if recognition and recognition.closest \
-            else ""
-        entry.update(status="unrecognised",
-                     message="line 1 (header) matches no declared dataset: "
-                             + ", ".join(header[:8]) + ("…" if len(header) > 8 else "")
-                             + closest)
-        summary.unrecognised.append(rel)
-    elif recognition.missing or recognition.unexpected:
-        parts = []
-        if recognition.missing:
-            parts.append("missing column(s) " + ", ".join(recognition.missing))
-        if recognition.unexpected:
-            parts.append("unexpected column(s) " + ", ".join(recognition.unexpected))
-        entry["message"] = f"line 1 (header): {'; '.join(parts)}"
-        summary.not_loaded.append(rel)
-    else:
-        loaded, rejects = _load_rows(con, path, file_id, header, recognition.dataset, scan)
-        entry.update(status="loaded", rows_loaded=loaded, rows_rejected=len(rejects),
-                     rows_read=loaded + len(rejects))
-        if rejects:
-            con.executemany("INSERT INTO meta.rejects VALUES (?, ?, ?, ?, ?)",
-                            [[file_id, *r] for r in rejects])
-            entry["message"] = f"{len(rejects)} row(s) rejected, first at line {rejects[0][0]}"
-        summary.loaded.append(rel)
-        summary.rows_loaded += loaded
-        summary.rows_rejected += len(rejects)
-    _record_file(con, entry)
-    log.debug("%s: %s (%s)", rel, entry["status"],
-             entry["message"] or f"{entry['rows_loaded']} rows")
+        book = openpyxl.load_workbook(table.path, read_only=True, data_only=True)
+        try:
+            rows, lines = [], []
+            for number, values in enumerate(
+                    book[table.sheet].iter_rows(min_row=2, values_only=True), start=2):
+                cells = [_cell(v) for v in values[:width]]
+                cells += [None] * (width - len(cells))
+                if any(c is not None for c in cells):
+                    rows.append(cells)
+                    lines.append(number)
+            return rows, lines, []
+        finally:
+            book.close()
+    if table.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        columns = pq.read_table(table.path).to_pydict()
+        count = len(next(iter(columns.values()), []))
+        rows = [[_cell(columns[c][i]) for c in table.header] for i in range(count)]
+        return rows, list(range(2, count + 2)), []
+    return _read_csv_exactly(table.path, table.header)
 
 
-def _record_file(con, entry: dict) -> None:
-    entry = {"file_id": first_row(con, "SELECT coalesce(max(file_id), 0) + 1 FROM meta.files")[0]
-             } | entry
-    cols = list(entry)
-    con.execute(
-        f"INSERT INTO meta.files ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-        [entry[c] for c in cols],
-    )
-
-
-def _select_list(ds: Dataset, header: list[str], con) -> str:
-    """Delivered columns in canonical order; identifiers replaced by their pseudonyms."""
-    by_normal = {normalise_header(h): f"c{i}" for i, h in enumerate(header)}
-    if ds.identifiers:
-        _register_pseudonymiser(con)
-    parts = []
-    for col in ds.columns:
-        source = quote_ident(by_normal[normalise_header(col)])
-        parts.append(f"svna_pseudonym({source})" if col in ds.identifiers else source)
-    return ", ".join(parts)
-
-
-def _register_pseudonymiser(con) -> None:
-    try:
-        con.create_function("svna_pseudonym", pseudonymiser(key_from_environment()),
-                            ["VARCHAR"], "VARCHAR", null_handling="special")
-    except duckdb.CatalogException:
-        pass  # already registered on this connection
-
-
-def _load_rows(con, path: Path, file_id: int, header: list[str], ds: Dataset, scan: ByteScan):
-    """Fast path: DuckDB's reader with declared columns; if it rejects anything or the line
-    count does not add up (quoted newlines, blank lines), re-read with Python's csv module so
-    every row keeps its exact line number and every rejected line is kept with its reason."""
-    positional = {f"c{i}": "VARCHAR" for i in range(len(header))}
-    select = _select_list(ds, header, con)
-    target = f"{ds.raw_table} (_file_id, _line, {', '.join(quote_ident(c) for c in ds.columns)})"
-    before = first_row(con, f"SELECT count(*) FROM {ds.raw_table}")[0]
-    con.execute(
-        f"INSERT INTO {target} SELECT ?, row_number() OVER () + 1, {select} "
-        "FROM read_csv(?, columns = ?, header = true, delim = ',', quote = '\"', "
-        "escape = '\"', auto_detect = false, strict_mode = true, encoding = 'utf-8', "
-        "store_rejects = true, rejects_table = 'svna_rejects', rejects_scan = 'svna_scans')",
-        [file_id, str(path), positional],
-    )
-    loaded = first_row(con, f"SELECT count(*) FROM {ds.raw_table}")[0] - before
-    rejected = first_row(con, "SELECT count(*) FROM svna_rejects")[0]
-    con.execute("DROP TABLE IF EXISTS svna_rejects; DROP TABLE IF EXISTS svna_scans")
-    data_lines = scan.newlines - 1 + (0 if scan.ends_with_newline else 1)
-    if rejected == 0 and loaded == data_lines:
-        return loaded, []
-    con.execute(f"DELETE FROM {ds.raw_table} WHERE _file_id = ?", [file_id])
-    return _load_rows_exactly(con, path, file_id, header, ds, select)
-
-
-def _load_rows_exactly(con, path, file_id, header, ds, select):
+def _read_csv_exactly(path: Path, header: list[str]):
     rows, lines, rejects = [], [], []
     width = len(header)
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
@@ -309,19 +199,7 @@ def _load_rows_exactly(con, path, file_id, header, ds, select):
                 continue
             rows.append([v if v != "" else None for v in record])
             lines.append(start)
-    frame = pd.DataFrame(rows, columns=[f"c{i}" for i in range(width)], dtype=object)
-    frame.insert(0, "_line", pd.array(lines, dtype="int64"))
-    con.register("svna_exact_rows", frame)
-    try:
-        con.execute(
-            f"INSERT INTO {ds.raw_table} (_file_id, _line, "
-            f"{', '.join(quote_ident(c) for c in ds.columns)}) "
-            f"SELECT ?, _line, {select} FROM svna_exact_rows",
-            [file_id],
-        )
-    finally:
-        con.unregister("svna_exact_rows")
-    return len(rows), rejects
+    return rows, lines, rejects
 
 
 def _as_csv_line(record: list[str]) -> str:
@@ -330,10 +208,309 @@ def _as_csv_line(record: list[str]) -> str:
     return out.getvalue()[:2000]
 
 
+# --- recognising them ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Recognition:
+    dataset: Dataset | None
+    mapping: Mapping | None = None
+    missing: tuple[str, ...] = ()
+    unexpected: tuple[str, ...] = ()  # a canonical file's extra columns: it fails
+    ignored: tuple[str, ...] = ()  # a mapped export's columns that are not read
+    closest: str = ""  # when nothing matched: the nearest candidate, for the message
+
+
+def recognise(header: list[str], datasets: tuple[Dataset, ...],
+              mappings: tuple[Mapping, ...] = (), sheet: str | None = None) -> Recognition:
+    """Pick the declaration (canonical columns) or mapping (a source's own columns) that best
+    matches a table's header: by names, not file names."""
+    got = [normalise_header(h) for h in header]
+    candidates = [(d, None, list(d.columns)) for d in datasets]
+    candidates += [(m.dataset, m, m.source_columns + list(m.drop)) for m in mappings
+                   if m.sheet is None or sheet is None or m.sheet == sheet]
+    best, best_score = None, 0.0
+    for ds, mapping, columns in candidates:
+        want = {normalise_header(c) for c in columns}
+        score = len(set(got) & want) / len(set(got) | want)
+        if score > best_score:
+            best, best_score = (ds, mapping, columns), score
+    if best is None:
+        return Recognition(None)
+    ds, mapping, columns = best
+    want = [normalise_header(c) for c in columns]
+    complete = mapping and {normalise_header(c) for c in mapping.source_columns} <= set(got)
+    if best_score < RECOGNITION_THRESHOLD and not complete:
+        shared = len(set(got) & set(want))
+        label = f"mapping {mapping.name}" if mapping else ds.name
+        return Recognition(None, closest=f"{label} ({shared} of {len(want)} columns in common)")
+    needed = mapping.source_columns if mapping else list(ds.columns)
+    missing = tuple(c for c in needed if normalise_header(c) not in got)
+    extra = tuple(h for h, n in zip(header, got, strict=True) if n not in want)
+    if mapping:
+        return Recognition(ds, mapping, missing, ignored=extra)
+    return Recognition(ds, None, missing, unexpected=extra)
+
+
+# --- loading them ---------------------------------------------------------------------------
+
+@dataclass
+class IngestSummary:
+    seen: int = 0
+    unchanged: int = 0
+    loaded: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    not_loaded: list[str] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+
+
+def discover(raw_dir: Path) -> list[Path]:
+    """Data files under the raw folder, oldest first so a later delivery wins."""
+    files = [
+        Path(folder) / name
+        for folder, _, names in os.walk(raw_dir, followlinks=True)
+        for name in names
+        if Path(name).suffix.lower() in DATA_SUFFIXES and not name.startswith((".", "~$"))
+    ]
+    return sorted(files, key=lambda p: (_mtime_ns(p), str(p)))
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0  # a broken link: ingest reports it
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection, datasets: tuple[Dataset, ...]) -> None:
+    for ds in datasets:
+        cols = ", ".join(f"{quote_ident(c)} VARCHAR" for c in ds.columns)
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {ds.raw_table} "
+            f"(_file_id INTEGER NOT NULL, _line BIGINT NOT NULL, {cols})"
+        )
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    datasets: tuple[Dataset, ...],
+    run_id: str,
+    mappings: tuple[Mapping, ...] = (),
+) -> IngestSummary:
+    """Load new and changed files; unchanged ones (same path, size and mtime, and the same
+    version of the mapping they were read with) are not read again."""
+    ensure_raw_tables(con, datasets)
+    summary = IngestSummary()
+    mapping_sha = {m.name: m.sha256 for m in mappings}
+    known: dict[str, list[tuple]] = {}
+    for row in con.execute(
+        "SELECT split_part(path, '#', 1), file_id, size_bytes, mtime_ns, sha256, mapping, "
+        "content_key FROM meta.files "
+        "QUALIFY row_number() OVER (PARTITION BY path ORDER BY file_id DESC) = 1"
+    ).fetchall():
+        known.setdefault(row[0], []).append(row[1:])
+    present = set()
+    for path in discover(raw_dir):
+        rel = path.relative_to(raw_dir).as_posix()
+        present.add(rel)
+        summary.seen += 1
+        prev = known.get(rel, [])
+        mappings_same = all(m is None or (c or "").endswith("@" + mapping_sha.get(m, "?"))
+                            for *_, m, c in prev)
+        try:
+            stat = path.stat()
+            if prev and mappings_same and all(
+                    p[1] == stat.st_size and p[2] == stat.st_mtime_ns for p in prev):
+                summary.unchanged += 1
+                continue
+            scan = scan_bytes(path)
+        except OSError as exc:  # permissions, I/O: report it, keep going, retry next run
+            summary.not_loaded.append(rel)
+            _record_file(con, {"path": rel, "run_id": run_id, "status": "not_loaded",
+                               "message": f"cannot be read: {exc.strerror or exc}"})
+            continue
+        if prev and mappings_same and all(p[3] == scan.sha256 for p in prev):
+            con.execute("UPDATE meta.files SET mtime_ns = ? WHERE list_contains(?, file_id)",
+                        [stat.st_mtime_ns, [p[0] for p in prev]])
+            summary.unchanged += 1
+            continue
+        base = {"size_bytes": scan.size, "mtime_ns": stat.st_mtime_ns, "sha256": scan.sha256,
+                "run_id": run_id}
+        try:
+            tables = read_tables(path, rel) if scan.size else [Table(rel, path, "csv", None)]
+        except Exception as exc:  # a corrupt or protected workbook, a broken Parquet file
+            summary.not_loaded.append(rel)
+            _record_file(con, base | {"path": rel, "status": "not_loaded",
+                                      "message": f"cannot be read as {path.suffix} "
+                                                 f"({type(exc).__name__}: {exc})"})
+            continue
+        for table in tables:
+            _ingest_table(con, table, scan, base, datasets, mappings, summary)
+    summary.removed = _deactivate_removed(con, present)
+    return summary
+
+
+def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappings,
+                  summary: IngestSummary) -> None:
+    file_id = first_row(con, "SELECT coalesce(max(file_id), 0) + 1 FROM meta.files")[0]
+    entry = base | {
+        "file_id": file_id, "path": table.rel, "dataset": None, "delivery_key": None,
+        "header": None, "status": "not_loaded", "rows_read": 0, "rows_loaded": 0,
+        "rows_rejected": 0, "message": None, "mapping": None,
+    }
+    header = table.header
+    found = recognise(header, datasets, mappings, table.sheet) if header else None
+    mapping = found.mapping if found else None
+    content_key = scan.sha256 + (f"#{table.sheet}" if table.sheet else "") + (
+        f"@{mapping.sha256}" if mapping else "")
+    entry["content_key"] = content_key
+    if found and found.dataset:
+        ds = found.dataset
+        entry.update(dataset=ds.name, delivery_key=ds.delivery_key(table.rel),
+                     mapping=mapping.name if mapping else None)
+        # validation judges the canonical table the mapping makes, not the export's names
+        header_seen = list(ds.columns) if mapping and not found.missing else header
+    else:
+        header_seen = header
+    entry["header"] = json.dumps(header_seen) if header_seen is not None else None
+    same = first_row(
+        con, "SELECT path FROM meta.files WHERE content_key = ? AND status = 'loaded' "
+        "ORDER BY file_id", [content_key])
+    if same:
+        entry.update(status="duplicate", message=f"same content as {same[0]}; not loaded again")
+        summary.duplicates.append(table.rel)
+    elif scan.size == 0 or not header:
+        entry["message"] = "empty file: no header row"
+        summary.not_loaded.append(table.rel)
+    elif table.kind == "csv" and scan.encoding_error:
+        entry["message"] = scan.encoding_error
+        summary.not_loaded.append(table.rel)
+    elif found is None or found.dataset is None:
+        closest = f"; closest: {found.closest}" if found and found.closest else ""
+        entry.update(status="unrecognised",
+                     message="line 1 (header) matches no declared dataset or mapping: "
+                             + ", ".join(header[:8]) + ("…" if len(header) > 8 else "")
+                             + closest)
+        summary.unrecognised.append(table.rel)
+    elif found.missing or found.unexpected:
+        parts = []
+        if found.missing:
+            parts.append("missing column(s) " + ", ".join(found.missing))
+        if found.unexpected:
+            parts.append("unexpected column(s) " + ", ".join(found.unexpected))
+        via = f" (mapping {mapping.name})" if mapping else ""
+        entry["message"] = f"line 1 (header): {'; '.join(parts)}{via}"
+        summary.not_loaded.append(table.rel)
+    else:
+        loaded, rejects = _load_rows(con, table, file_id, found, scan)
+        entry.update(status="loaded", rows_loaded=loaded, rows_rejected=len(rejects),
+                     rows_read=loaded + len(rejects))
+        notes = []
+        if rejects:
+            con.executemany("INSERT INTO meta.rejects VALUES (?, ?, ?, ?, ?)",
+                            [[file_id, *r] for r in rejects])
+            notes.append(f"{len(rejects)} row(s) rejected, first at line {rejects[0][0]}")
+        if found.ignored:
+            notes.append("columns not read: " + ", ".join(found.ignored))
+        entry["message"] = "; ".join(notes) or None
+        summary.loaded.append(table.rel)
+        summary.rows_loaded += loaded
+        summary.rows_rejected += len(rejects)
+    _record_file(con, entry)
+    log.debug("%s: %s (%s)", table.rel, entry["status"],
+              entry["message"] or f"{entry['rows_loaded']} rows")
+
+
+def _record_file(con, entry: dict) -> None:
+    entry = {"file_id": first_row(con, "SELECT coalesce(max(file_id), 0) + 1 FROM meta.files")[0]
+             } | entry
+    cols = list(entry)
+    con.execute(
+        f"INSERT INTO meta.files ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [entry[c] for c in cols],
+    )
+
+
+def _load_rows(con, table: Table, file_id: int, found: Recognition, scan: ByteScan):
+    """Canonical CSVs take the fast path (DuckDB's reader with declared columns); if it rejects
+    anything or the line count does not add up (quoted newlines, blank lines), and for
+    workbooks, Parquet and mapped exports, rows are read in Python so that every row keeps its
+    exact line and every rejected line is kept with its reason."""
+    ds = found.dataset
+    if table.kind == "csv" and found.mapping is None:
+        loaded = _load_csv_fast(con, table, file_id, ds, scan)
+        if loaded is not None:
+            return loaded, []
+    rows, lines, rejects = read_records(table)
+    if found.mapping:
+        records = [dict(zip(table.header, row, strict=True)) for row in rows]
+        delivered = datetime.fromtimestamp(table.path.stat().st_mtime, UTC).date()
+        rows = found.mapping.apply(records, delivered)
+    else:
+        position = {normalise_header(h): i for i, h in enumerate(table.header)}
+        order = [position[normalise_header(c)] for c in ds.columns]
+        rows = [[row[i] for i in order] for row in rows]
+    if ds.identifiers:
+        pseudonym = pseudonymiser(key_from_environment())
+        targets = [ds.columns.index(c) for c in ds.identifiers]
+        for row in rows:
+            for i in targets:
+                row[i] = pseudonym(row[i])
+    frame = pd.DataFrame(rows, columns=[f"c{i}" for i in range(len(ds.columns))], dtype=object)
+    frame.insert(0, "_line", pd.array(lines, dtype="int64"))
+    con.register("svna_rows", frame)
+    try:
+        con.execute(
+            f"INSERT INTO {ds.raw_table} (_file_id, _line, "
+            f"{', '.join(quote_ident(c) for c in ds.columns)}) SELECT ?, _line, "
+            f"{', '.join(f'c{i}' for i in range(len(ds.columns)))} FROM svna_rows", [file_id])
+    finally:
+        con.unregister("svna_rows")
+    return len(rows), rejects
+
+
+def _load_csv_fast(con, table: Table, file_id: int, ds: Dataset, scan: ByteScan) -> int | None:
+    """The rows loaded, or None (and nothing loaded) when the exact path must be taken."""
+    by_normal = {normalise_header(h): f"c{i}" for i, h in enumerate(table.header)}
+    if ds.identifiers:
+        _register_pseudonymiser(con)
+    select = ", ".join(
+        f"svna_pseudonym({quote_ident(by_normal[normalise_header(c)])})" if c in ds.identifiers
+        else quote_ident(by_normal[normalise_header(c)]) for c in ds.columns)
+    target = f"{ds.raw_table} (_file_id, _line, {', '.join(quote_ident(c) for c in ds.columns)})"
+    before = first_row(con, f"SELECT count(*) FROM {ds.raw_table}")[0]
+    con.execute(
+        f"INSERT INTO {target} SELECT ?, row_number() OVER () + 1, {select} "
+        "FROM read_csv(?, columns = ?, header = true, delim = ',', quote = '\"', "
+        "escape = '\"', auto_detect = false, strict_mode = true, encoding = 'utf-8', "
+        "store_rejects = true, rejects_table = 'svna_rejects', rejects_scan = 'svna_scans')",
+        [file_id, str(table.path), {f"c{i}": "VARCHAR" for i in range(len(table.header))}],
+    )
+    loaded = first_row(con, f"SELECT count(*) FROM {ds.raw_table}")[0] - before
+    rejected = first_row(con, "SELECT count(*) FROM svna_rejects")[0]
+    con.execute("DROP TABLE IF EXISTS svna_rejects; DROP TABLE IF EXISTS svna_scans")
+    data_lines = scan.newlines - 1 + (0 if scan.ends_with_newline else 1)
+    if rejected == 0 and loaded == data_lines:
+        return loaded
+    con.execute(f"DELETE FROM {ds.raw_table} WHERE _file_id = ?", [file_id])
+    return None
+
+
+def _register_pseudonymiser(con) -> None:
+    try:
+        con.create_function("svna_pseudonym", pseudonymiser(key_from_environment()),
+                            ["VARCHAR"], "VARCHAR", null_handling="special")
+    except duckdb.CatalogException:
+        pass  # already registered on this connection
+
+
 def _deactivate_removed(con, present: set[str]) -> list[str]:
     active = [p for (p,) in con.execute(
         "SELECT DISTINCT path FROM meta.files WHERE active").fetchall()]
-    removed = sorted(p for p in active if p not in present)
+    removed = sorted(p for p in active if p.split("#")[0] not in present)
     if removed:
         con.execute(
             "UPDATE meta.files SET active = false, "
@@ -348,20 +525,22 @@ def activate(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> int:
     the last good version in use. Returns the number of active files."""
     on_disk = {p.relative_to(raw_dir).as_posix() for p in discover(raw_dir)}
     files = con.execute(
-        "SELECT file_id, path, sha256, dataset, delivery_key, status, validation "
+        "SELECT file_id, path, content_key, dataset, delivery_key, status, validation "
         "FROM meta.files ORDER BY file_id"
     ).fetchall()
-    loaded_by_hash = {sha: fid for fid, _, sha, _, _, status, _ in files if status == "loaded"}
+    loaded_by_content = {key: fid for fid, _, key, _, _, status, _ in files
+                         if status == "loaded"}
     validation = {fid: v for fid, *_, v in files}
     chosen: dict[tuple[str, str], tuple[int, int]] = {}
-    for fid, path, sha, ds, key, status, _ in files:
-        if path not in on_disk or ds is None or status not in ("loaded", "duplicate"):
+    for fid, path, key, ds, delivery, status, _ in files:
+        if path.split("#")[0] not in on_disk or ds is None or status not in (
+                "loaded", "duplicate"):
             continue
-        content = loaded_by_hash.get(sha)
+        content = loaded_by_content.get(key)
         if content is None or validation.get(content) == "failed":
             continue
-        if (ds, key) not in chosen or fid > chosen[(ds, key)][0]:
-            chosen[(ds, key)] = (fid, content)
+        if (ds, delivery) not in chosen or fid > chosen[(ds, delivery)][0]:
+            chosen[(ds, delivery)] = (fid, content)
     # A chosen duplicate is active as a delivery (its month is covered) while its rows are
     # those of the file first loaded with the same content: they count once.
     active = sorted({fid for pair in chosen.values() for fid in pair})

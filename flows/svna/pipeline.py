@@ -18,6 +18,7 @@ import duckdb
 from svna import datasets as datasets_mod
 from svna import exports, ingest, models, validate
 from svna.config import Config
+from svna.mappings import load_mappings
 from svna.project import EXPECTATIONS_DIR, SQL_DIR
 from svna.validation_report import write_validation_report
 from svna.warehouse import (
@@ -121,7 +122,9 @@ class _Lock:
 def stage_ingest(con, config: Config, run_id: str) -> ingest.IngestSummary:
     if not config.paths.raw.is_dir():
         raise FileNotFoundError(f"raw data folder {config.paths.raw} does not exist")
-    return ingest.ingest(con, config.paths.raw, datasets_mod.load_datasets(), run_id)
+    datasets = datasets_mod.load_datasets()
+    mappings = load_mappings(datasets, config.paths.mappings)
+    return ingest.ingest(con, config.paths.raw, datasets, run_id, mappings)
 
 
 def stage_validate(con, config: Config, run_id: str) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -37,15 +38,28 @@ def _set(values) -> str:
 
 
 def _between(col: str, kw: dict) -> str:
-    num = f"TRY_CAST({col} AS DOUBLE)"
-    checks = [f"{num} IS NULL"]
-    if kw.get("min_value") is not None:
-        op = "<=" if kw.get("strict_min") else "<"
-        checks.append(f"{num} {op} {float(kw['min_value'])}")
-    if kw.get("max_value") is not None:
-        op = ">=" if kw.get("strict_max") else ">"
-        checks.append(f"{num} {op} {float(kw['max_value'])}")
-    return " OR ".join(checks)
+    """Numbers compare as numbers (text that is not one is unexpected); text bounds, such as
+    ISO dates, compare as text, as GX's pandas engine does on a text column."""
+    bounds = [kw.get("min_value"), kw.get("max_value")]
+    textual = any(isinstance(b, str) for b in bounds)
+    value = col if textual else f"TRY_CAST({col} AS DOUBLE)"
+    checks = [] if textual else [f"{value} IS NULL"]
+    for bound, strict, lax_op, strict_op in ((bounds[0], kw.get("strict_min"), "<", "<="),
+                                             (bounds[1], kw.get("strict_max"), ">", ">=")):
+        if bound is not None:
+            literal = sql_literal(bound) if textual else float(bound)
+            checks.append(f"{value} {strict_op if strict else lax_op} {literal}")
+    return " OR ".join(checks) or "false"
+
+
+def _with_parameters(kwargs: dict, parameters: dict) -> dict:
+    """GX's {"$PARAMETER": name} placeholders, filled in at validation time (e.g. today)."""
+    return {k: parameters[v["$PARAMETER"]] if isinstance(v, dict) and "$PARAMETER" in v else v
+            for k, v in kwargs.items()}
+
+
+def run_parameters() -> dict:
+    return {"today": date.today().isoformat()}
 
 
 def _lengths_between(col: str, kw: dict) -> str:
@@ -188,7 +202,7 @@ def _unexpected_predicates(ds: Dataset, suite: Suite) -> list[tuple[int, str, st
             pred = (f"({col}, _file_id) IN (SELECT ({col}, _file_id) FROM {ds.raw_table} "
                     f"WHERE list_contains(?, _file_id) GROUP BY ALL HAVING count(*) > 1)")
         else:
-            pred = COLUMN_MAP[exp["type"]](col, exp["kwargs"])
+            pred = COLUMN_MAP[exp["type"]](col, _with_parameters(exp["kwargs"], run_parameters()))
         if exp["type"] != "expect_column_values_to_not_be_null":
             pred = f"{col} IS NOT NULL AND ({pred})"
         out.append((i, col, pred))
@@ -335,7 +349,8 @@ def run_with_gx_pandas(frame, suite: Suite) -> list[dict]:
              .add_batch_definition_whole_dataframe("whole")
              .get_batch(batch_parameters={"dataframe": frame}))
     gx_suite = ExpectationSuite(**{k: v for k, v in suite.raw.items() if k != "id"})
-    outcome = batch.validate(gx_suite, result_format="SUMMARY")
+    outcome = batch.validate(gx_suite, result_format="SUMMARY",
+                             expectation_parameters=run_parameters())
     return [{"type": r.expectation_config.type,
              "column": r.expectation_config.kwargs.get("column"),
              "success": bool(r.success),

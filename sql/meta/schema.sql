@@ -57,3 +57,9 @@ CREATE TABLE IF NOT EXISTS meta.validation_results (
     unexpected_percent DOUBLE,
     sample            VARCHAR           -- JSON list of {line, value}
 );
+
+-- Added with mapped sources (force and partner extracts); kept as ALTERs so that warehouses
+-- built before them are upgraded in place.
+ALTER TABLE meta.files ADD COLUMN IF NOT EXISTS mapping VARCHAR;      -- the source mapping used
+ALTER TABLE meta.files ADD COLUMN IF NOT EXISTS content_key VARCHAR;  -- same content, same key
+UPDATE meta.files SET content_key = sha256 WHERE content_key IS NULL AND sha256 IS NOT NULL;
