@@ -3,7 +3,7 @@
 import pytest
 from scipy import stats
 
-from svna.models import poisson_ci, ratio_ci
+from svna.stats import poisson_ci, ratio_ci
 
 # Exact (Garwood) 95% limits for a Poisson count, as tabulated in the published tables
 # (e.g. the Public Health England confidence interval tool).

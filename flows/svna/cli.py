@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 from svna.project import PROJECT_ROOT
+from svna.pseudonymise import KEY_VARIABLE
 
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo.yaml"
+DEMO_KEY = "svna-demo-key-for-synthetic-data-only"
 QUIET_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "GX_ANALYTICS_ENABLED": "false",
@@ -60,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
             from svna.demo import generate_demo_data
 
             generate_demo_data(PROJECT_ROOT / "data" / "demo" / "raw")
+            if not os.environ.get(KEY_VARIABLE):
+                # synthetic people only: a fixed key keeps the demo's pseudonyms stable
+                os.environ[KEY_VARIABLE] = DEMO_KEY
+                print(f"svna: demo data, so {KEY_VARIABLE} is set to the demo key; "
+                      "set your own secret for real data", file=sys.stderr)
             config_path, base_dir = DEMO_CONFIG, PROJECT_ROOT
         else:
             config_path, base_dir = args.config, Path.cwd()

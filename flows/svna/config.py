@@ -56,6 +56,49 @@ class Suppression(_Strict):
     threshold: int = Field(default=5, ge=1, le=100)
 
 
+SV_GROUPS = ("homicide", "attempted_murder", "threats_to_kill", "wounding_gbh",
+             "assault_with_injury", "robbery", "possession_of_weapons")
+
+
+class SeriousViolence(_Strict):
+    """Which recorded offences count as serious violence (force extract). The default follows
+    the Serious Violence Duty guidance and the Serious Violence Strategy."""
+
+    groups: list[str] = Field(default_factory=lambda: list(SV_GROUPS),
+                              description="offence groups of sql/seeds/ho_offence_codes.csv")
+    include_codes: list[str] = Field(default_factory=list)
+    exclude_codes: list[str] = Field(default_factory=list)
+    knife_or_firearm_flagged: bool = True  # any offence flagged knife/sharp instrument or gun
+    domestic_abuse: bool = True  # False leaves out offences flagged domestic abuse
+    sexual_offences: bool = False  # True adds the sexual offences group
+
+    @field_validator("groups")
+    @classmethod
+    def _known_groups(cls, groups: list[str]) -> list[str]:
+        known = set(SV_GROUPS) | {"sexual_offences", "assault_without_injury", "other"}
+        unknown = [g for g in groups if g not in known]
+        if unknown:
+            raise ValueError(f"unknown offence group(s) {unknown}; known: {sorted(known)}")
+        return groups
+
+
+class People(_Strict):
+    """Age bands (lower bounds of each band, the last open-ended) and the youth threshold."""
+
+    age_bands: list[int] = Field(default_factory=lambda: [0, 10, 18, 25])
+    youth_under: int = Field(default=25, ge=1, le=120)
+    completeness_threshold: float = Field(default=0.9, gt=0, le=1,
+                                          description="share of records that should hold "
+                                                      "ethnicity, sex and age")
+
+    @field_validator("age_bands")
+    @classmethod
+    def _ascending_from_zero(cls, bands: list[int]) -> list[int]:
+        if not bands or bands[0] != 0 or sorted(set(bands)) != bands:
+            raise ValueError("age bands must start at 0 and rise, e.g. [0, 10, 18, 25]")
+        return bands
+
+
 class Report(_Strict):
     top_lsoas: int = Field(default=20, ge=1, le=500)
     protective_marking: str = "OFFICIAL"
@@ -66,6 +109,8 @@ class Config(_Strict):
     paths: Paths = Paths()
     suppression: Suppression = Suppression()
     report: Report = Report()
+    serious_violence: SeriousViolence = SeriousViolence()
+    people: People = People()
 
 
 def load_config(path: Path, base: Path | None = None) -> Config:

@@ -21,7 +21,7 @@ import pandas as pd
 from svna.datasets import Dataset, normalise_header
 from svna.mappings import Mapping
 from svna.pseudonymise import key_from_environment, pseudonymiser
-from svna.warehouse import first_row, quote_ident
+from svna.warehouse import first_row, quote_ident, register_function
 
 log = logging.getLogger(__name__)
 
@@ -500,11 +500,8 @@ def _load_csv_fast(con, table: Table, file_id: int, ds: Dataset, scan: ByteScan)
 
 
 def _register_pseudonymiser(con) -> None:
-    try:
-        con.create_function("svna_pseudonym", pseudonymiser(key_from_environment()),
-                            ["VARCHAR"], "VARCHAR", null_handling="special")
-    except duckdb.CatalogException:
-        pass  # already registered on this connection
+    register_function(con, "svna_pseudonym", pseudonymiser(key_from_environment()),
+                      ["VARCHAR"], "VARCHAR", null_handling="special")
 
 
 def _deactivate_removed(con, present: set[str]) -> list[str]:

@@ -97,7 +97,7 @@ def _reformat(value: str, fmt: str) -> str:
 def load_mappings(datasets: tuple[Dataset, ...], *dirs: Path) -> tuple[Mapping, ...]:
     by_name = {d.name: d for d in datasets}
     found = []
-    for directory in dict.fromkeys((MAPPINGS_DIR, *dirs)):
+    for directory in dict.fromkeys(Path(d).resolve() for d in (MAPPINGS_DIR, *dirs)):
         for path in sorted(Path(directory).glob("*.yml")):
             found.append(_load(path, by_name))
     names = [m.name for m in found]

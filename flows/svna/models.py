@@ -10,10 +10,11 @@ from pathlib import Path
 
 import duckdb
 import jinja2
-from scipy import stats
 
 from svna.config import Config
 from svna.project import SQL_DIR
+from svna.stats import poisson_ci, ratio_ci
+from svna.warehouse import register_function
 
 log = logging.getLogger(__name__)
 
@@ -71,27 +72,6 @@ def render_all(models: dict[str, Model]) -> tuple[dict[str, str], dict[str, set[
     return sql, deps
 
 
-def poisson_ci(count: float | None, bound: str) -> float | None:
-    """Exact (Garwood) 95% limits for a Poisson count, via the chi-squared distribution."""
-    if count is None or count < 0:
-        return None
-    if bound == "lower":
-        return 0.0 if count == 0 else float(stats.chi2.ppf(0.025, 2 * count) / 2)
-    return float(stats.chi2.ppf(0.975, 2 * (count + 1)) / 2)
-
-
-def ratio_ci(a: float | None, b: float | None, bound: str) -> float | None:
-    """Exact 95% limits for the ratio of two Poisson counts a/b (equal exposure), from the
-    Clopper-Pearson interval of a's share of a+b (the conditional binomial method)."""
-    if a is None or b is None or a < 0 or b < 0 or a + b == 0:
-        return None
-    if bound == "lower":
-        p = 0.0 if a == 0 else stats.beta.ppf(0.025, a, b + 1)
-    else:
-        p = 1.0 if b == 0 else stats.beta.ppf(0.975, a + 1, b)
-    return None if p >= 1 else float(p / (1 - p))
-
-
 SQL_FUNCTIONS = {
     "poisson_lower": (lambda n: poisson_ci(n, "lower"), ["DOUBLE"]),
     "poisson_upper": (lambda n: poisson_ci(n, "upper"), ["DOUBLE"]),
@@ -103,11 +83,8 @@ SQL_FUNCTIONS = {
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """The statistics the SQL models call (exact intervals need scipy's distributions)."""
     for name, (function, argument_types) in SQL_FUNCTIONS.items():
-        try:
-            con.create_function(name, function, argument_types, "DOUBLE", side_effects=False,
-                                null_handling="special")
-        except duckdb.CatalogException:
-            pass  # already registered on this connection
+        register_function(con, name, function, argument_types, "DOUBLE", side_effects=False,
+                          null_handling="special")
 
 
 def load_config_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -115,10 +92,33 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.execute("INSERT INTO cfg.area VALUES (?, ?)", [config.area.name, config.area.slug])
     con.executemany("INSERT INTO cfg.districts VALUES (?, ?)",
                     [[code, i] for i, code in enumerate(config.area.districts)])
+    sv, people = config.serious_violence, config.people
     con.executemany("INSERT INTO cfg.settings VALUES (?, ?)", [
         ["suppression_threshold", config.suppression.threshold],
         ["top_lsoas", config.report.top_lsoas],
+        ["sv_knife_or_firearm_flagged", sv.knife_or_firearm_flagged],
+        ["sv_domestic_abuse", sv.domestic_abuse],
+        ["youth_under", people.youth_under],
+        ["completeness_threshold", people.completeness_threshold],
     ])
+    groups = sv.groups + (["sexual_offences"] if sv.sexual_offences else [])
+    con.executemany("INSERT INTO cfg.sv_groups VALUES (?)", [[g] for g in dict.fromkeys(groups)])
+    explicit = [[c, True] for c in sv.include_codes] + [[c, False] for c in sv.exclude_codes]
+    if explicit:
+        con.executemany("INSERT INTO cfg.sv_codes VALUES (?, ?)", explicit)
+    bounds = people.age_bands
+    con.executemany("INSERT INTO cfg.age_bands VALUES (?, ?, ?)", [
+        [low, high - 1 if high else None, f"{low}-{high - 1}" if high else f"{low}+"]
+        for low, high in zip(bounds, bounds[1:] + [None], strict=True)])
+
+
+def load_seeds(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """Reference lists kept with the code (sql/seeds/*.csv) as tables seeds.<name>, as text."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS seeds")
+    for path in sorted((sql_dir / "seeds").glob("*.csv")):
+        con.execute(f"CREATE OR REPLACE TABLE seeds.{path.stem} AS SELECT * FROM read_csv(?, "
+                    "header = true, all_varchar = true, quote = '\"', escape = '\"', "
+                    "delim = ',')", [str(path)])
 
 
 def run_models(con: duckdb.DuckDBPyConnection, config: Config,
@@ -132,6 +132,7 @@ def run_models(con: duckdb.DuckDBPyConnection, config: Config,
         raise ModelError(f"models depend on each other in a cycle: {exc.args[1]}") from None
     register_functions(con)
     load_config_tables(con, config)
+    load_seeds(con, sql_dir)
     for layer in LAYERS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
     for name in order:

@@ -20,6 +20,7 @@ from svna import exports, ingest, models, validate
 from svna.config import Config
 from svna.mappings import load_mappings
 from svna.project import EXPECTATIONS_DIR, SQL_DIR
+from svna.spc import build_spc
 from svna.validation_report import write_validation_report
 from svna.warehouse import (
     WAREHOUSE_FILE,
@@ -134,7 +135,9 @@ def stage_validate(con, config: Config, run_id: str) -> dict:
 
 
 def stage_assess(con, config: Config) -> list[str]:
-    return models.run_models(con, config)
+    built = models.run_models(con, config)
+    build_spc(con)
+    return [*built, "assessment.spc"]
 
 
 def stage_report(con, config: Config, work: Path, run_id: str) -> dict[str, Path]:

@@ -14,14 +14,28 @@ class MissingKeyError(RuntimeError):
     pass
 
 
+PREFECT_SECRET_BLOCK = "svna-pseudonym-key"
+
+
 def key_from_environment() -> bytes:
-    key = os.environ.get(KEY_VARIABLE, "")
+    """The secret from the environment variable, else from the Prefect Secret block of that
+    name (where a Prefect server holds it); never logged, never written anywhere."""
+    key = os.environ.get(KEY_VARIABLE, "") or _prefect_secret()
     if len(key) < 16:
         raise MissingKeyError(
-            f"{KEY_VARIABLE} must hold a secret of at least 16 characters to pseudonymise "
-            "identifiers; no key, no run"
+            f"{KEY_VARIABLE} (or the Prefect Secret block '{PREFECT_SECRET_BLOCK}') must hold a "
+            "secret of at least 16 characters to pseudonymise identifiers; no key, no run"
         )
     return key.encode("utf-8")
+
+
+def _prefect_secret() -> str:
+    try:
+        from prefect.blocks.system import Secret
+
+        return str(Secret.load(PREFECT_SECRET_BLOCK).get())
+    except Exception:  # no server, no block, or Prefect not configured: no key from there
+        return ""
 
 
 def pseudonymiser(key: bytes):

@@ -8,17 +8,21 @@ import pandas as pd
 
 
 def suppress_small_counts(
-    frame: pd.DataFrame, count_column: str, threshold: int, group_columns: list[str],
-    share_columns: tuple[str, ...] = (), totals: tuple[list[str], pd.Series] | None = None,
+    frame: pd.DataFrame, count_column: str, threshold: int,
+    group_columns: list[str] | list[list[str]], share_columns: tuple[str, ...] = (),
+    totals: tuple[list[str], pd.Series] | None = None,
 ) -> pd.DataFrame:
     """Blank counts 1..threshold-1; then, until nothing changes, wherever a set of cells that
     adds up to a known total has exactly one hidden cell, hide its smallest other non-zero one.
 
-    Cells add up within each `group_columns` group (its total is published or derivable) and,
-    with `totals=(cell_columns, is_total)`, across rows sharing `cell_columns`, where the
+    Cells add up within each group of `group_columns` (its total is published or derivable;
+    give a list of such column lists when a table adds up in several directions) and, with
+    `totals=(cell_columns, is_total)`, across rows sharing `cell_columns`, where the
     `is_total` row is the sum of the others (an area and its districts). There the other
     district goes first, so that the area's figures survive. Adds `<count>_suppressed`.
     """
+    groupings = group_columns if group_columns and isinstance(group_columns[0], list) \
+        else [group_columns]
     counts = frame[count_column]
     hidden = (counts > 0) & (counts < threshold)
 
@@ -32,8 +36,9 @@ def suppress_small_counts(
     changed = True
     while changed:
         changed = False
-        for _, group in frame.groupby(group_columns, dropna=False, sort=False):
-            changed |= hide_a_second(group.index)
+        for grouping in groupings:
+            for _, group in frame.groupby(grouping, dropna=False, sort=False):
+                changed |= hide_a_second(group.index)
         if totals is None:
             continue
         cell_columns, is_total = totals

@@ -72,3 +72,12 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     half-read one blocks the next statement on the same connection."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
+
+
+def register_function(con: duckdb.DuckDBPyConnection, name: str, function, argument_types,
+                      return_type: str, **options) -> None:
+    """A Python function callable from SQL on this connection; registering twice is a no-op."""
+    exists = first_row(con, "SELECT count(*) FROM duckdb_functions() WHERE function_name = ?",
+                       [name])[0]
+    if not exists:
+        con.create_function(name, function, argument_types, return_type, **options)

@@ -1,0 +1,46 @@
+-- One row per crime of the force extract (its latest delivery), placed in an LSOA and
+-- district, classified by the configured serious violence definition.
+WITH latest AS (
+    SELECT * FROM {{ ref('force_offences') }}
+    WHERE crime_reference IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY crime_reference ORDER BY file_id DESC, line DESC) = 1
+),
+flags AS (
+    SELECT
+        max(CASE WHEN key = 'sv_knife_or_firearm_flagged' THEN value END) = 1 AS flagged_counts,
+        max(CASE WHEN key = 'sv_domestic_abuse' THEN value END) = 1 AS domestic_abuse_counts
+    FROM cfg.settings
+)
+SELECT
+    o.crime_reference,
+    o.recorded_date,
+    strftime(o.recorded_date, '%Y-%m')                      AS month,
+    o.committed_from,
+    hour(o.committed_from)                                  AS hour_of_day,
+    isodow(o.committed_from)                                AS day_of_week,  -- 1 = Monday
+    o.offence_code,
+    coalesce(c.description, o.offence_description)          AS offence_description,
+    coalesce(c.offence_group, 'unknown')                    AS offence_group,
+    o.knife,
+    o.firearm,
+    o.domestic_abuse,
+    (coalesce(c.serious_violence, false) OR (f.flagged_counts AND (o.knife OR o.firearm)))
+        AND (f.domestic_abuse_counts OR NOT o.domestic_abuse) AS is_serious_violence,
+    c.offence_group = 'homicide'                            AS is_homicide,
+    o.knife AND coalesce(c.serious_violence, false)         AS is_knife_serious_violence,
+    m.lsoa21_code,
+    l.lad_code,
+    l.lad_name,
+    coalesce(l.in_area, false)                              AS in_area,
+    CASE WHEN o.lsoa_code IS NULL THEN 'no_lsoa'
+         WHEN m.lsoa21_code IS NULL THEN 'unplaced_code'
+         ELSE 'placed' END                                  AS placement,
+    o.outcome_code,
+    coalesce(oc.category, 'unknown')                        AS outcome_category,
+    o.outcome_date
+FROM latest AS o
+CROSS JOIN flags AS f
+LEFT JOIN {{ ref('offence_codes') }} AS c ON c.code = o.offence_code
+LEFT JOIN {{ ref('lsoa_code_map') }} AS m ON m.lsoa_code = o.lsoa_code
+LEFT JOIN {{ ref('dim_lsoa') }} AS l ON l.lsoa21_code = m.lsoa21_code
+LEFT JOIN seeds.ho_outcome_codes AS oc ON oc.code = o.outcome_code
