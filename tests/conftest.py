@@ -96,16 +96,19 @@ def write_reference(raw_dir: Path, lsoas: list[tuple], lsoa11: list[tuple] = ())
                for c, _, _, _, dec in lsoas], crlf=False)
 
 
-def build_warehouse(raw_dir: Path, db_path: Path, districts: list[str], name: str = "Test area"):
-    """Ingest, validate, activate and run every model: the pipeline without reports."""
-    from svna import datasets, ingest, models, validate, warehouse
+def build_warehouse(raw_dir: Path, db_path: Path, districts: list[str], name: str = "Test area",
+                    **settings):
+    """Ingest (with svna's mappings), validate, activate and assess: the pipeline without
+    reports. `settings` are further config sections, e.g. serious_violence={...}."""
+    from svna import datasets, ingest, pipeline, validate, warehouse
     from svna.config import Config
+    from svna.mappings import load_mappings
 
     con = warehouse.connect(db_path)
     declared = datasets.load_datasets()
-    ingest.ingest(con, raw_dir, declared, "test-run")
+    ingest.ingest(con, raw_dir, declared, "test-run", load_mappings(declared))
     validate.run_validation(con, declared, "test-run")
     ingest.activate(con, raw_dir)
-    config = Config.model_validate({"area": {"name": name, "districts": districts}})
-    models.run_models(con, config)
+    config = Config.model_validate({"area": {"name": name, "districts": districts}, **settings})
+    pipeline.stage_assess(con, config)
     return con
