@@ -4,15 +4,25 @@ The pipeline, its tests and `make demo` need inputs that look exactly like data.
 archives and the ONS/MHCLG reference files (headers, quoting, BOMs, line endings, vocabularies
 and the usual messiness) without shipping any real data. Everything is generated from a seed:
 the same seed gives byte-identical files. All codes are fictional and collide with no real code.
+
+Besides the published files, the force's own crime extract (offences, victims, suspects: the
+canonical CSVs of sql/staging/force_*.yml, then for the last 12 months one XLSX workbook a
+month from its new records system "Athena", mapped by config/mappings/demo-athena-*.yml) and
+the Census 2021 tables TS021 (ethnic group) and TS007 (single year of age) of the districts.
+Their random streams are separate from the police.uk ones, which they leave byte-identical.
 """
 
 from __future__ import annotations
 
 import calendar
 import csv
+import datetime
 import hashlib
+import io
 import math
 import random
+import zipfile
+from bisect import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -686,6 +696,928 @@ def _reference_tables(rng: np.random.Generator, lsoas: list[_Lsoa]) -> dict[str,
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# The force's own crime extract (offences, victims, suspects), first in the canonical form of
+# sql/staging/force_*.yml, then, for the last 12 months, as exported by the force's new
+# records system "Athena" (one XLSX workbook a month in the system's own shape, mapped by
+# config/mappings/demo-athena-*.yml). Drawn from RNG streams of its own so that the
+# police.uk files stay byte-identical to a run without it.
+# ---------------------------------------------------------------------------------------------
+
+FORCE_EXTRACT_DIR = "force_extract"
+ATHENA_MONTHS = 12  # the last months of the window come from the new system
+# People are simulated this many months before the window too, so that repeat victims and
+# re-offending suspects are as common in the first months as in the last.
+FORCE_BURN_IN_MONTHS = 12
+FORCE_OFFENCES_HEADER = [
+    "crime_reference", "recorded_date", "committed_from", "committed_to", "offence_code",
+    "offence_description", "lsoa_code", "longitude", "latitude", "knife_flag", "firearm_flag",
+    "domestic_abuse_flag", "outcome_code", "outcome_date",
+]
+FORCE_VICTIMS_HEADER = ["crime_reference", "person_id", "age", "sex", "ethnicity", "repeat_victim"]
+FORCE_SUSPECTS_HEADER = ["crime_reference", "person_id", "age", "sex", "ethnicity", "outcome_code"]
+ATHENA_OFFENCES_HEADER = [
+    "Occurrence Reference", "HO Code", "Offence Description", "Date Recorded", "Committed From",
+    "Committed To", "Beat", "LSOA", "Long", "Lat", "Domestic Abuse", "Knife Used",
+    "Firearm Involved", "Outcome Type", "Outcome Date",
+]
+ATHENA_VICTIMS_HEADER = [
+    "Occurrence Reference", "Person URN", "Victim Name", "Date of Birth", "Gender",
+    "Self Defined Ethnicity", "Home Address", "Repeat Victim", "Offence Date",
+]
+ATHENA_SUSPECTS_HEADER = [
+    "Occurrence Reference", "Person URN", "Suspect Name", "Date of Birth", "Gender",
+    "Self Defined Ethnicity", "Home Address", "Arrested", "Suspect Outcome", "Offence Date",
+]
+ATHENA_SHEETS = {"Offences": ATHENA_OFFENCES_HEADER, "Victims": ATHENA_VICTIMS_HEADER,
+                 "Suspects": ATHENA_SUSPECTS_HEADER}
+ATHENA_DATE = "%d/%m/%Y"
+ATHENA_DATETIME = "%d/%m/%Y %H:%M"
+ATHENA_SEX = {"M": "Male", "F": "Female", "U": "Unknown"}
+ATHENA_YES_NO = {"Y": "Yes", "N": "No"}
+# Athena's outcome field: "OT" and the two-digit Home Office outcome; open crimes say "OPEN".
+ATHENA_OPEN = "OPEN"
+ATHENA_APPLICATION = "Athena Reporting Services"
+
+# The 18+1 self-defined ethnicity codes (Arab is O2: O1 was Chinese in the 16+1 codes) and
+# Athena's labels for them.
+ETHNICITY_18_PLUS_1 = {
+    "W1": "White - British", "W2": "White - Irish", "W3": "White - Gypsy or Irish Traveller",
+    "W9": "White - Any other White background",
+    "M1": "Mixed - White and Black Caribbean", "M2": "Mixed - White and Black African",
+    "M3": "Mixed - White and Asian", "M9": "Mixed - Any other Mixed background",
+    "A1": "Asian - Indian", "A2": "Asian - Pakistani", "A3": "Asian - Bangladeshi",
+    "A4": "Asian - Chinese", "A9": "Asian - Any other Asian background",
+    "B1": "Black - Caribbean", "B2": "Black - African", "B9": "Black - Any other Black background",
+    "O2": "Other - Arab", "O9": "Other - Any other ethnic group", "NS": "Not Stated",
+}
+
+# Census 2021 TS021 "Ethnic group (20 categories)": code, ONS label, the 18+1 code it falls in.
+CENSUS_ETHNIC_GROUPS = [
+    (-8, "Does not apply", ""),
+    (1, "Asian, Asian British or Asian Welsh: Bangladeshi", "A3"),
+    (2, "Asian, Asian British or Asian Welsh: Chinese", "A4"),
+    (3, "Asian, Asian British or Asian Welsh: Indian", "A1"),
+    (4, "Asian, Asian British or Asian Welsh: Pakistani", "A2"),
+    (5, "Asian, Asian British or Asian Welsh: Other Asian", "A9"),
+    (6, "Black, Black British, Black Welsh, Caribbean or African: African", "B2"),
+    (7, "Black, Black British, Black Welsh, Caribbean or African: Caribbean", "B1"),
+    (8, "Black, Black British, Black Welsh, Caribbean or African: Other Black", "B9"),
+    (9, "Mixed or Multiple ethnic groups: White and Asian", "M3"),
+    (10, "Mixed or Multiple ethnic groups: White and Black African", "M2"),
+    (11, "Mixed or Multiple ethnic groups: White and Black Caribbean", "M1"),
+    (12, "Mixed or Multiple ethnic groups: Other Mixed or Multiple ethnic groups", "M9"),
+    (13, "White: English, Welsh, Scottish, Northern Irish or British", "W1"),
+    (14, "White: Irish", "W2"),
+    (15, "White: Gypsy or Irish Traveller", "W3"),
+    (16, "White: Roma", "W9"),
+    (17, "White: Other White", "W9"),
+    (18, "Other ethnic group: Arab", "O2"),
+    (19, "Other ethnic group: Any other ethnic group", "O9"),
+]
+CENSUS_ETHNICITY_HEADER = [
+    "Lower tier local authorities Code", "Lower tier local authorities",
+    "Ethnic group (20 categories) Code", "Ethnic group (20 categories)", "Observation",
+]
+CENSUS_AGE_HEADER = [
+    "Lower tier local authorities Code", "Lower tier local authorities",
+    "Age (101 categories) Code", "Age (101 categories)", "Observation",
+]
+# Shares of usual residents over census codes 1..19 by kind of district (the unitary town is
+# the most diverse; the shire districts much less), before a little per-district noise.
+CENSUS_ETHNIC_SHARES = {
+    "town": [1.0, 0.8, 3.0, 3.5, 2.0, 2.8, 0.8, 0.5, 0.9, 0.5, 0.9, 0.8, 73.5, 0.6, 0.2, 0.2,
+             7.5, 0.4, 1.1],
+    "small town": [0.2, 0.4, 1.2, 0.6, 1.0, 1.0, 0.3, 0.2, 0.7, 0.3, 0.5, 0.5, 86.0, 0.5, 0.3,
+                   0.1, 5.0, 0.2, 0.5],
+    "shire": [0.1, 0.3, 0.8, 0.2, 0.6, 0.4, 0.2, 0.1, 0.6, 0.2, 0.3, 0.4, 91.0, 0.5, 0.4, 0.05,
+              4.0, 0.1, 0.3],
+}
+# Single-year age profile (relative residents per year of age) of a town and of a shire
+# district: students and young workers in the town, older people in the shires.
+AGE_PROFILE_KNOTS = [  # age, town, shire
+    (0, 1.10, 0.95), (4, 1.15, 1.05), (10, 1.20, 1.20), (15, 1.15, 1.22), (17, 1.15, 1.15),
+    (19, 1.45, 0.85), (22, 1.55, 0.90), (28, 1.55, 1.05), (35, 1.45, 1.15), (45, 1.30, 1.35),
+    (55, 1.30, 1.50), (60, 1.15, 1.40), (65, 1.00, 1.25), (70, 0.90, 1.20), (75, 0.75, 1.00),
+    (80, 0.55, 0.70), (85, 0.35, 0.45), (90, 0.15, 0.20), (95, 0.05, 0.06), (99, 0.01, 0.012),
+    (100, 0.012, 0.015),
+]
+_DISTRICT_KIND = {"Riverford": "town", "Eastmere": "small town"}  # the rest: shire
+
+
+@dataclass(frozen=True)
+class _OffenceKind:
+    """One Home Office offence code: monthly volume (average season, before the trend) and
+    how its crimes look."""
+
+    code: str
+    description: str
+    group: str  # violence, sexual, robbery, weapons, damage, public_order
+    monthly: float
+    domestic: float  # share flagged domestic abuse
+    knife: float  # share with a knife or sharp instrument used or threatened
+    firearm: float
+    suspected: float  # share with a suspect (domestic abuse: at least DOMESTIC_SUSPECTED)
+    victim: str  # victim profile, "" if the crime has no victim (possession offences)
+    suspect: str  # suspect profile
+
+
+OFFENCE_KINDS = [
+    _OffenceKind("1", "Murder", "violence", 0.35, 0.25, 0.40, 0.03, 0.95, "homicide", "violence"),
+    _OffenceKind("2", "Attempted murder", "violence", 0.9, 0.25, 0.50, 0.05, 0.9, "homicide",
+                 "violence"),
+    _OffenceKind("3A", "Conspiracy to murder", "violence", 0.1, 0.0, 0.0, 0.0, 1.0, "violence",
+                 "violence"),
+    _OffenceKind("3B", "Threats to kill", "violence", 10, 0.35, 0.08, 0.01, 0.75, "violence",
+                 "violence"),
+    _OffenceKind("4.1", "Manslaughter", "violence", 0.08, 0.10, 0.10, 0.0, 1.0, "homicide",
+                 "violence"),
+    _OffenceKind("5D", "Assault with intent to cause serious harm", "violence", 17, 0.20, 0.25,
+                 0.0, 0.6, "violence", "violence"),
+    _OffenceKind("5E", "Endangering life", "violence", 3, 0.10, 0.05, 0.02, 0.6, "violence",
+                 "violence"),
+    _OffenceKind("8N", "Assault with injury", "violence", 270, 0.38, 0.04, 0.001, 0.5,
+                 "violence", "violence"),
+    _OffenceKind("8P", "Racially or religiously aggravated assault with injury", "violence", 4,
+                 0.02, 0.03, 0.0, 0.55, "violence", "violence"),
+    _OffenceKind("105A", "Assault without injury", "violence", 500, 0.33, 0.01, 0.0, 0.45,
+                 "violence", "violence"),
+    _OffenceKind("105B", "Racially or religiously aggravated assault without injury", "violence",
+                 12, 0.02, 0.0, 0.0, 0.55, "violence", "violence"),
+    _OffenceKind("8M", "Racially or religiously aggravated harassment", "violence", 22, 0.03, 0.0,
+                 0.0, 0.6, "public", "violence"),
+    _OffenceKind("19C", "Rape of a female aged 16 and over", "sexual", 22, 0.35, 0.01, 0.0, 0.7,
+                 "rape16", "sexual"),
+    _OffenceKind("19D", "Rape of a female child under 16", "sexual", 6, 0.10, 0.0, 0.0, 0.7,
+                 "rape_child", "sexual"),
+    _OffenceKind("20A", "Sexual assault on a female aged 13 and over", "sexual", 32, 0.08, 0.0,
+                 0.0, 0.5, "assault_f13", "sexual"),
+    _OffenceKind("17A", "Sexual assault on a male aged 13 and over", "sexual", 4, 0.05, 0.0, 0.0,
+                 0.5, "assault_m13", "sexual"),
+    _OffenceKind("34A", "Robbery of business property", "robbery", 4, 0.0, 0.15, 0.03, 0.35,
+                 "robbery", "robbery"),
+    _OffenceKind("34B", "Robbery of personal property", "robbery", 22, 0.02, 0.12, 0.005, 0.35,
+                 "robbery", "robbery"),
+    _OffenceKind("10A", "Possession of firearms with intent", "weapons", 0.4, 0.0, 0.0, 0.9, 0.95,
+                 "", "robbery"),
+    _OffenceKind("10C", "Possession of other weapons", "weapons", 8, 0.0, 0.0, 0.0, 0.97, "",
+                 "robbery"),
+    _OffenceKind("10D", "Possession of article with blade or point", "weapons", 24, 0.0, 0.92,
+                 0.0, 0.97, "", "robbery"),
+    _OffenceKind("81", "Other firearms offences", "weapons", 1.2, 0.0, 0.0, 1.0, 0.9, "",
+                 "robbery"),
+    _OffenceKind("58A", "Criminal damage to a dwelling", "damage", 75, 0.30, 0.0, 0.0, 0.3,
+                 "damage", "damage"),
+    _OffenceKind("58C", "Criminal damage to a vehicle", "damage", 85, 0.10, 0.0, 0.0, 0.2,
+                 "damage", "damage"),
+    _OffenceKind("9A", "Public fear, alarm or distress", "public_order", 190, 0.08, 0.01, 0.0,
+                 0.55, "public", "damage"),
+    _OffenceKind("66", "Other offences against the State or public order", "public_order", 5,
+                 0.0, 0.0, 0.0, 0.8, "", "damage"),
+]
+# Which police.uk crime type's geography (LSOA weights), season and trend each group follows.
+GROUP_CRIME_TYPE = {
+    "violence": "Violence and sexual offences", "sexual": "Violence and sexual offences",
+    "robbery": "Robbery", "weapons": "Possession of weapons",
+    "damage": "Criminal damage and arson", "public_order": "Public order",
+}
+HOMICIDE_CODES = {"1", "2", "3A", "4.1"}
+FATAL_CODES = {"1", "4.1"}
+DOMESTIC_SUSPECTED = 0.85
+EXTRA_VICTIMS = _cumulative([91.5, 7.5, 1.0])  # cumulative weights of 0, 1, 2 more victims
+SUSPECT_COUNTS = {False: _cumulative([82, 13, 5]), True: _cumulative([60, 28, 12])}  # robbery
+HOURS = list(range(24))
+
+# Age bands (low, high, weight) and sex weights of victims and suspects by profile: victims
+# and above all suspects of street violence are young; serious youth violence is visible.
+VICTIM_PROFILES = {
+    "violence": ([(0, 9, 3), (10, 17, 14), (18, 24, 17), (25, 34, 22), (35, 44, 18),
+                  (45, 54, 13), (55, 64, 8), (65, 90, 5)], {"M": 58, "F": 41.3, "U": 0.7}),
+    "domestic": ([(16, 17, 2), (18, 24, 20), (25, 34, 33), (35, 44, 25), (45, 54, 12),
+                  (55, 64, 5), (65, 90, 3)], {"M": 25, "F": 74.5, "U": 0.5}),
+    "homicide": ([(1, 9, 3), (10, 17, 8), (18, 24, 22), (25, 44, 40), (45, 64, 20),
+                  (65, 90, 7)], {"M": 70, "F": 30}),
+    "robbery": ([(10, 17, 25), (18, 24, 25), (25, 34, 20), (35, 54, 20), (55, 85, 10)],
+                {"M": 72, "F": 27.5, "U": 0.5}),
+    "rape16": ([(16, 17, 10), (18, 24, 35), (25, 34, 30), (35, 44, 15), (45, 70, 10)],
+               {"F": 100}),
+    "rape_child": ([(13, 15, 1)], {"F": 100}),
+    "assault_f13": ([(13, 17, 25), (18, 24, 30), (25, 34, 20), (35, 54, 20), (55, 80, 5)],
+                    {"F": 100}),
+    "assault_m13": ([(13, 17, 30), (18, 34, 40), (35, 70, 30)], {"M": 100}),
+    "damage": ([(18, 24, 8), (25, 44, 40), (45, 64, 35), (65, 90, 17)],
+               {"M": 50, "F": 49, "U": 1}),
+    "public": ([(10, 17, 10), (18, 24, 15), (25, 44, 35), (45, 64, 28), (65, 90, 12)],
+               {"M": 50, "F": 49.3, "U": 0.7}),
+}
+SUSPECT_PROFILES = {
+    "violence": ([(10, 17, 22), (18, 24, 25), (25, 34, 25), (35, 44, 15), (45, 54, 8),
+                  (55, 80, 5)], {"M": 82, "F": 17, "U": 1}),
+    "domestic": ([(16, 17, 2), (18, 24, 18), (25, 34, 35), (35, 44, 27), (45, 54, 12),
+                  (55, 80, 6)], {"M": 80, "F": 19.5, "U": 0.5}),
+    "robbery": ([(10, 17, 35), (18, 24, 35), (25, 34, 18), (35, 54, 12)],
+                {"M": 90, "F": 9, "U": 1}),
+    "sexual": ([(10, 17, 15), (18, 24, 20), (25, 34, 22), (35, 54, 30), (55, 80, 13)],
+               {"M": 97, "F": 2.5, "U": 0.5}),
+    "damage": ([(10, 17, 20), (18, 24, 22), (25, 34, 25), (35, 44, 17), (45, 70, 16)],
+               {"M": 78, "F": 21, "U": 1}),
+}
+# Suspects' ethnicity relative to the residents': the disproportionality an assessment shows.
+SUSPECT_ETHNICITY_RATIO = {"B1": 2.5, "B2": 2.2, "B9": 2.8, "M1": 1.8, "M2": 1.6, "M9": 1.3,
+                           "A2": 1.3, "A1": 0.6, "A4": 0.3, "W9": 1.1, "O9": 1.2}
+VICTIM_NOT_STATED, SUSPECT_NOT_STATED = 0.08, 0.11
+# Ethnicity left blank: from this share in the first month down to the last (improving).
+ETHNICITY_BLANK = (0.055, 0.01)
+AGE_UNKNOWN = 0.015  # no date of birth recorded
+
+# Offence-level outcomes of crimes with a suspect, by group (weights); crimes without one
+# end as 18 (investigation complete, no suspect) or 14 (evidential difficulties).
+OUTCOMES_WITH_SUSPECT = {
+    "violence": {"1": 15, "3": 3, "8": 7, "22": 5, "14": 3, "15": 28, "16": 39},
+    "domestic": {"1": 16, "3": 2, "8": 1, "22": 1.5, "14": 2, "15": 26, "16": 51.5},
+    "homicide": {"1": 75, "15": 20, "16": 5},
+    "sexual": {"1": 7, "3": 1, "22": 1, "14": 4, "15": 47, "16": 40},
+    "robbery": {"1": 30, "3": 3, "8": 3, "22": 6, "14": 5, "15": 38, "16": 15},
+    "weapons": {"1": 45, "3": 10, "8": 8, "22": 7, "15": 28, "16": 2},
+    "damage": {"1": 12, "3": 3, "8": 15, "22": 7, "14": 4, "15": 30, "16": 29},
+    "public_order": {"1": 14, "3": 3, "8": 10, "22": 6, "14": 3, "15": 30, "16": 34},
+}
+YOUTH_OUTCOME_FACTOR = {"22": 3.0, "8": 1.5, "3": 1.5, "1": 0.6}  # youngest suspect under 18
+# Days from recording to the outcome: gamma(shape, scale) + 1. Outcomes later than the
+# extract date are not known yet (outcome 0), so recent months show many open crimes.
+OUTCOME_DELAY = {"18": (1.5, 15), "14": (2, 30), "15": (2, 55), "16": (1.5, 30), "1": (2, 40),
+                 "3": (2, 20), "8": (1.5, 12), "22": (2, 25)}
+POSITIVE_OUTCOMES = {"1", "3", "8", "22"}
+
+# When crimes are committed: hour-of-day weights, and day-of-week weights (Monday first).
+HOUR_WEIGHTS = {
+    "night": [70, 60, 45, 30, 18, 10, 8, 10, 14, 20, 26, 32, 38, 42, 46, 52, 60, 66, 72, 78, 84,
+              90, 92, 84],
+    "domestic": [40, 30, 22, 15, 10, 8, 10, 16, 22, 26, 30, 34, 38, 42, 46, 52, 60, 68, 76, 82,
+                 84, 80, 70, 55],
+    "damage": [60, 50, 40, 30, 20, 14, 14, 18, 24, 28, 30, 32, 34, 36, 40, 46, 52, 58, 64, 70, 76,
+               80, 78, 70],
+    "weapons": SEARCH_HOUR_WEIGHTS,
+}
+DAY_WEIGHTS = {
+    "night": [0.85, 0.85, 0.9, 0.95, 1.1, 1.35, 1.2],
+    "domestic": [1.0, 0.95, 0.95, 0.95, 1.0, 1.15, 1.2],
+    "damage": [1.0, 1.0, 1.0, 1.0, 1.05, 1.15, 1.05],
+    "weapons": [1.0, 1.0, 1.0, 1.0, 1.1, 1.15, 1.0],
+}
+# Days from the crime to its recording: (low, high, weight).
+RECORDING_LAG = {
+    "sexual": [(0, 0, 25), (1, 6, 25), (7, 60, 20), (61, 3650, 30)],
+    "other": [(0, 0, 55), (1, 1, 22), (2, 6, 15), (7, 60, 7), (61, 365, 1)],
+}
+# Person re-use: repeat victims (within 12 months), re-offending suspects, and people seen
+# on both sides (victims who later offend and offenders who are later victims).
+REPEAT_VICTIM = {"domestic": 0.28, "other": 0.11}
+REPEAT_SUSPECT = 0.22
+VICTIM_LATER_SUSPECT = 0.05
+SUSPECT_LATER_VICTIM = 0.04
+FAKE_GIVEN_NAMES = ["Alex", "Sam", "Jo", "Chris", "Robin", "Charlie", "Jamie", "Morgan", "Taylor",
+                    "Casey", "Jordan", "Drew", "Frankie", "Kit", "Rowan", "Sky"]
+FAKE_SURNAMES = ["Fakename", "Notreal", "Madeup", "Placeholder", "Synthetic", "Testcase",
+                 "Dummyson", "Fictional"]
+
+
+@dataclass(eq=False)
+class _Person:
+    number: int
+    sex: str
+    born: datetime.date
+    ethnicity: str  # the person's 18+1 code; records may say NS or nothing
+    district: str
+    last_victim: int = -999  # month index of the latest victimisation
+    dead: bool = False
+
+    @property
+    def canonical_id(self) -> str:
+        return f"P{3000000 + self.number:07d}"
+
+    @property
+    def athena_id(self) -> str:
+        # 7919 is prime to 900000: a bijection onto 100000..999999, unrelated to the other id.
+        return f"URN-{(self.number * 7919 + 104729) % 900000 + 100000:06d}"
+
+    def fake_name(self) -> str:
+        return (f"{FAKE_GIVEN_NAMES[self.number % len(FAKE_GIVEN_NAMES)]} "
+                f"{FAKE_SURNAMES[self.number // len(FAKE_GIVEN_NAMES) % len(FAKE_SURNAMES)]}")
+
+    def fake_address(self) -> str:
+        return (f"{self.number % 97 + 1} Synthetic "
+                f"{STREET_SUFFIXES[self.number % len(STREET_SUFFIXES)]}, {self.district}, "
+                f"ZZ99 {self.number % 9 + 1}ZZ")
+
+
+@dataclass(eq=False)
+class _Party:
+    """A victim or suspect of one crime, as recorded."""
+
+    person: _Person
+    age: int | None
+    ethnicity: str  # as recorded: a code, NS or ""
+    repeat: bool = False
+    outcome: str = ""  # suspects: own outcome where it differs from the crime's
+
+
+@dataclass(eq=False)
+class _ForceCrime:
+    serial: int  # per system and year
+    kind: _OffenceKind
+    recorded: datetime.date
+    committed_from: datetime.datetime
+    committed_to: datetime.datetime | None
+    lsoa: _Lsoa
+    lsoa_code: str  # "" for the ~2% recorded with coordinates only
+    longitude: str
+    latitude: str
+    knife: bool
+    firearm: bool
+    domestic: bool
+    outcome: str = "0"
+    outcome_date: datetime.date | None = None
+    victims: list[_Party] = field(default_factory=list)
+    suspects: list[_Party] = field(default_factory=list)
+
+
+def _cum_bands(bands: list[tuple[int, int, float]]) -> tuple[list, list[float]]:
+    return bands, _cumulative([w for _, _, w in bands])
+
+
+def _choose(draw: random.Random, items: list, cum_weights: list[float]):
+    """draw.choices(items, cum_weights=...)[0] without its overhead (the same draw)."""
+    return items[bisect(cum_weights, draw.random() * cum_weights[-1], 0, len(cum_weights) - 1)]
+
+
+def _draw_band(draw: random.Random, banded: tuple[list, list[float]]) -> int:
+    low, high, _ = _choose(draw, banded[0], banded[1])
+    return draw.randint(low, high)
+
+
+def _age_on(born: datetime.date, day: datetime.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _born_for_age(draw: random.Random, age: int, day: datetime.date) -> datetime.date:
+    """A date of birth that makes the person exactly `age` on `day`."""
+    latest = _shift_years(day, -age)
+    born = latest - datetime.timedelta(days=draw.randint(0, 364))
+    return born if _age_on(born, day) == age else latest
+
+
+def _shift_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _ethnicity_weights(rng: np.random.Generator) -> dict[str, dict[str, tuple[list, list]]]:
+    """Per district: census shares over codes 1..19, and cumulative weights over the 18+1
+    codes for victims (as the residents) and suspects (disproportionate)."""
+    out = {}
+    for district in _DISTRICTS:
+        base = np.array(CENSUS_ETHNIC_SHARES[_DISTRICT_KIND.get(district.name, "shire")])
+        noise = np.exp(rng.normal(0, 0.12, len(base)))
+        noise[12] = 1.0  # White British: the rest is noisy around it
+        shares = base * noise / (base * noise).sum()
+        codes: dict[str, float] = {}
+        for (_, _, code), share in zip(CENSUS_ETHNIC_GROUPS[1:], shares, strict=True):
+            codes[code] = codes.get(code, 0.0) + float(share)
+        names = sorted(codes)
+        suspect = [codes[c] * SUSPECT_ETHNICITY_RATIO.get(c, 1.0) for c in names]
+        out[district.name] = {
+            "census": list(shares),
+            "victim": (names, _cumulative([codes[c] for c in names])),
+            "suspect": (names, _cumulative(suspect)),
+        }
+    return out
+
+
+class _ForceSimulation:
+    """Crimes month by month, with a pool of people so that victims repeat and some people
+    are both victims and suspects."""
+
+    def __init__(self, seed: int, lsoas: list[_Lsoa], expected: np.ndarray,
+                 labels: list[str], window_start: int, extract_date: datetime.date,
+                 ethnicity: dict) -> None:
+        self.draw = random.Random(f"svna-demo/force-extract/{seed}")
+        self.rng = np.random.default_rng([seed, 0x5F0CE])
+        self.lsoas = lsoas
+        self.labels = labels
+        self.window_start = window_start
+        self.extract_date = extract_date
+        self.ethnicity = ethnicity
+        type_index = {kind.name: i for i, kind in enumerate(CRIME_TYPES)}
+        # Relative LSOA weights do not change from month to month: take them from month 0.
+        self.lsoa_cum = {group: _cumulative(list(expected[0, :, type_index[name]]))
+                         for group, name in GROUP_CRIME_TYPE.items()}
+        self.group_type = {group: CRIME_TYPES[type_index[name]]
+                           for group, name in GROUP_CRIME_TYPE.items()}
+        self.victim_profiles = {k: (_cum_bands(b), list(s), _cumulative(list(s.values())))
+                                for k, (b, s) in VICTIM_PROFILES.items()}
+        self.suspect_profiles = {k: (_cum_bands(b), list(s), _cumulative(list(s.values())))
+                                 for k, (b, s) in SUSPECT_PROFILES.items()}
+        self.hours = {k: [_cumulative([w * (self._night_boost(k, day, h))
+                                       for h, w in enumerate(weights)]) for day in range(7)]
+                      for k, weights in HOUR_WEIGHTS.items()}
+        self.lags = {k: _cum_bands(v) for k, v in RECORDING_LAG.items()}
+        self.people = 0
+        self.victim_pools: dict[str, dict[int, list[_Person]]] = {"domestic": {}, "other": {}}
+        self.suspect_pool: dict[int, list[_Person]] = {}
+        self.recent: dict[str, list[_Person]] = {}
+        self.serials: dict[tuple[str, int], int] = {}
+
+    @staticmethod
+    def _night_boost(kind: str, day: int, hour: int) -> float:
+        """The night-time economy: Friday and Saturday evenings, and the small hours of
+        Saturday and Sunday."""
+        if kind != "night":
+            return 1.0
+        if day in (5, 6) and hour <= 4:
+            return 2.6
+        if day in (4, 5) and hour >= 19:
+            return 1.6
+        return 1.0
+
+    def run(self) -> dict[str, list[_ForceCrime]]:
+        crimes: dict[str, list[_ForceCrime]] = {}
+        for month_index, label in enumerate(self.labels):
+            self._refresh_recent(month_index)
+            crimes[label] = self._month(month_index, label)
+        return crimes
+
+    def _refresh_recent(self, month_index: int) -> None:
+        """People seen in the 12 months before this one, to draw repeats from."""
+        def last_year(pool: dict[int, list[_Person]]) -> list[_Person]:
+            return [p for m in range(month_index - 12, month_index) for p in pool.get(m, ())]
+        self.recent = {
+            "domestic": last_year(self.victim_pools["domestic"]),
+            "other": last_year(self.victim_pools["other"]),
+            "suspect": last_year(self.suspect_pool),
+        }
+
+    def _month(self, month_index: int, label: str) -> list[_ForceCrime]:
+        year, month = int(label[:4]), int(label[5:])
+        days = calendar.monthrange(year, month)[1]
+        into_last_year = month_index - (len(self.labels) - 12)
+        ramp = 1 + 0.16 * (into_last_year + 1) / 13 if into_last_year >= 0 else 1.0
+        uses_2011_codes = month_index - self.window_start < LSOA11_VINTAGE_MONTHS
+        blank_ethnicity = self._blank_ethnicity(month_index)
+        crimes = []
+        for kind in OFFENCE_KINDS:
+            crime_type = self.group_type[kind.group]
+            season = 1 + crime_type.seasonal * math.cos(2 * math.pi * (month - 7) / 12)
+            mean = kind.monthly * season * (ramp if crime_type.trend else 1.0)
+            count = int(self.rng.poisson(mean))
+            if not count:
+                continue
+            places = self.draw.choices(self.lsoas, cum_weights=self.lsoa_cum[kind.group], k=count)
+            for lsoa in places:
+                crime = self._crime(kind, lsoa, year, month, days, uses_2011_codes)
+                self._parties(crime, month_index, blank_ethnicity)
+                self._outcome(crime)
+                crimes.append(crime)
+        crimes.sort(key=lambda c: (c.recorded, c.committed_from))
+        for crime in crimes:
+            key = ("canonical" if month_index < len(self.labels) - ATHENA_MONTHS else "athena",
+                   year)
+            self.serials[key] = self.serials.get(key, 0) + 1
+            crime.serial = self.serials[key]
+        return crimes
+
+    def _blank_ethnicity(self, month_index: int) -> float:
+        first, last = ETHNICITY_BLANK
+        span = max(1, len(self.labels) - 1 - self.window_start)
+        progress = min(1.0, max(0.0, (month_index - self.window_start) / span))
+        return first + (last - first) * progress
+
+    def _crime(self, kind: _OffenceKind, lsoa: _Lsoa, year: int, month: int, days: int,
+               uses_2011_codes: bool) -> _ForceCrime:
+        draw = self.draw
+        domestic = draw.random() < kind.domestic
+        timing = ("domestic" if domestic else "weapons" if kind.group == "weapons"
+                  else "damage" if kind.group == "damage" else "night")
+        lag_kind = "sexual" if kind.group == "sexual" else "other"
+        day_weights = DAY_WEIGHTS[timing]
+        while True:
+            recorded = datetime.date(year, month, draw.randint(1, days))
+            committed = recorded - datetime.timedelta(days=_draw_band(draw, self.lags[lag_kind]))
+            if draw.random() * 1.4 < day_weights[committed.weekday()]:
+                break
+        hour = _choose(draw, HOURS, self.hours[timing][committed.weekday()])
+        minute = draw.randrange(0, 60, 5) if draw.random() < 0.4 else draw.randint(0, 59)
+        start = datetime.datetime(committed.year, committed.month, committed.day, hour, minute)
+        end = None
+        spans = {"damage": 0.55, "domestic": 0.35}.get(timing, 0.28)
+        if draw.random() < spans:
+            minutes = (draw.randint(120, 720) if timing == "damage"
+                       else draw.randint(30, 60 * 24 * 400) if lag_kind == "sexual"
+                       and (recorded - committed).days > 60 else draw.randint(10, 360))
+            end = start + datetime.timedelta(minutes=minutes)
+            if end.date() > recorded:
+                end = None
+        west, east, south, north = lsoa.cell
+        longitude = f"{west + (0.05 + 0.9 * draw.random()) * (east - west):.6f}"
+        latitude = f"{south + (0.05 + 0.9 * draw.random()) * (north - south):.6f}"
+        if draw.random() < 0.02:
+            code = ""
+        elif uses_2011_codes:
+            code = draw.choice(lsoa.points).lsoa11.code
+        else:
+            code = lsoa.code
+        return _ForceCrime(
+            0, kind, recorded, start, end, lsoa, code, longitude, latitude,
+            draw.random() < kind.knife, draw.random() < kind.firearm, domestic,
+        )
+
+    def _new_person(self, profile: tuple, day: datetime.date, district: str,
+                    side: str) -> tuple[_Person, int]:
+        banded, sexes, cum = profile
+        age = _draw_band(self.draw, banded)
+        sex = _choose(self.draw, sexes, cum)
+        names, ethnic_cum = self.ethnicity[district][side]
+        self.people += 1
+        person = _Person(self.people, sex, _born_for_age(self.draw, age, day),
+                         _choose(self.draw, names, ethnic_cum), district)
+        return person, age
+
+    def _recorded_ethnicity(self, person: _Person, not_stated: float, blank: float) -> str:
+        chance = self.draw.random()
+        return "" if chance < blank else "NS" if chance < blank + not_stated else person.ethnicity
+
+    def _reuse(self, pool: list[_Person], day: datetime.date, low: int, high: int,
+               sexes: list[str]) -> tuple[_Person, int] | None:
+        if not pool:
+            return None
+        person = self.draw.choice(pool)
+        age = _age_on(person.born, day)
+        usable = low <= age <= high and person.sex in sexes and not person.dead
+        return (person, age) if usable else None
+
+    def _parties(self, crime: _ForceCrime, month_index: int, blank: float) -> None:
+        draw, kind, day = self.draw, crime.kind, crime.committed_from.date()
+        district = crime.lsoa.district.name
+        domestic_pool = "domestic" if crime.domestic else "other"
+        if kind.victim:
+            profile_name = ("domestic" if crime.domestic and kind.group != "sexual"
+                            else kind.victim)
+            profile = self.victim_profiles[profile_name]
+            extra = 0 if kind.code in HOMICIDE_CODES else _choose(draw, [0, 1, 2], EXTRA_VICTIMS)
+            for _ in range(1 + extra):
+                found = None
+                if kind.group != "sexual" and kind.code not in HOMICIDE_CODES:
+                    chance = draw.random()
+                    if chance < REPEAT_VICTIM[domestic_pool]:
+                        found = self._reuse(self.recent[domestic_pool], day, 0, 120,
+                                            profile[1])
+                    elif chance < REPEAT_VICTIM[domestic_pool] + SUSPECT_LATER_VICTIM \
+                            and not crime.domestic:
+                        found = self._reuse(self.recent["suspect"], day, 10, 60, profile[1])
+                if found and any(v.person is found[0] for v in crime.victims):
+                    found = None
+                person, age = found or self._new_person(profile, day, district, "victim")
+                repeat = month_index - person.last_victim <= 12
+                person.last_victim = month_index
+                person.dead = kind.code in FATAL_CODES  # never a victim or suspect again
+                self.victim_pools[domestic_pool].setdefault(month_index, []).append(person)
+                crime.victims.append(_Party(
+                    person, None if draw.random() < AGE_UNKNOWN else age,
+                    self._recorded_ethnicity(person, VICTIM_NOT_STATED, blank), repeat))
+        suspected = max(kind.suspected, DOMESTIC_SUSPECTED) if crime.domestic else kind.suspected
+        if draw.random() >= suspected:
+            return
+        profile_name = "domestic" if crime.domestic and kind.group != "sexual" else kind.suspect
+        profile = self.suspect_profiles[profile_name]
+        count = _choose(draw, [1, 2, 3], SUSPECT_COUNTS[kind.group == "robbery"])
+        victims = {id(v.person) for v in crime.victims}
+        for _ in range(count):
+            found = None
+            chance = draw.random()
+            if chance < REPEAT_SUSPECT:
+                found = self._reuse(self.recent["suspect"], day, 10, 80, profile[1])
+            elif chance < REPEAT_SUSPECT + VICTIM_LATER_SUSPECT and kind.group != "sexual":
+                found = self._reuse(self.recent[domestic_pool], day, 10, 45, profile[1])
+            if found and id(found[0]) in victims:
+                found = None
+            person, age = found or self._new_person(profile, day, district, "suspect")
+            victims.add(id(person))
+            self.suspect_pool.setdefault(month_index, []).append(person)
+            crime.suspects.append(_Party(
+                person, None if draw.random() < AGE_UNKNOWN else age,
+                self._recorded_ethnicity(person, SUSPECT_NOT_STATED, blank)))
+
+    def _outcome(self, crime: _ForceCrime) -> None:
+        draw, kind = self.draw, crime.kind
+        if not crime.suspects:
+            outcome = "18" if draw.random() < 0.82 else "14"
+        else:
+            group = ("homicide" if kind.code in HOMICIDE_CODES
+                     else "domestic" if crime.domestic and kind.group != "sexual" else kind.group)
+            weights = dict(OUTCOMES_WITH_SUSPECT[group])
+            ages = [s.age for s in crime.suspects if s.age is not None]
+            young = bool(ages) and min(ages) < 18
+            if young:
+                weights = {k: w * YOUTH_OUTCOME_FACTOR.get(k, 1.0) for k, w in weights.items()}
+            outcome = draw.choices(list(weights), list(weights.values()))[0]
+        shape, scale = OUTCOME_DELAY[outcome]
+        decided = crime.recorded + datetime.timedelta(
+            days=1 + int(draw.gammavariate(shape, scale)))
+        if decided > self.extract_date or draw.random() < 0.02:
+            crime.outcome, crime.outcome_date = "0", None
+            return
+        crime.outcome, crime.outcome_date = outcome, decided
+        if outcome in POSITIVE_OUTCOMES and len(crime.suspects) > 1 and draw.random() < 0.5:
+            for suspect in crime.suspects[1:]:  # one charged, a co-suspect not (or diverted)
+                if draw.random() < 0.7:
+                    young = suspect.age is not None and suspect.age < 18
+                    suspect.outcome = ("22" if young and outcome == "1"
+                                       else draw.choice(["15", "16"]))
+
+
+def _iso(value: datetime.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _iso_minutes(value: datetime.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _yes_no(flag: bool) -> str:
+    return "Y" if flag else "N"
+
+
+def _canonical_reference(crime: _ForceCrime) -> str:
+    return f"RC/{crime.recorded.year % 100:02d}/{crime.serial:06d}"
+
+
+def _athena_reference(crime: _ForceCrime) -> str:
+    return f"RV{crime.recorded.year % 100:02d}{crime.serial:07d}"
+
+
+def _athena_ho_code(code: str) -> str:
+    """Athena pads the class number to three digits: 8N -> 008N, 4.1 -> 004.1, 105A as is."""
+    digits = len(code) - len(code.lstrip("0123456789"))
+    return code[:digits].zfill(3) + code[digits:]
+
+
+def _canonical_tables(crimes: list[_ForceCrime]) -> tuple[list, list, list]:
+    offences, victims, suspects = [], [], []
+    for crime in crimes:
+        reference = _canonical_reference(crime)
+        located = crime.lsoa_code == ""
+        offences.append([
+            reference, _iso(crime.recorded), _iso_minutes(crime.committed_from),
+            _iso_minutes(crime.committed_to), crime.kind.code, crime.kind.description,
+            crime.lsoa_code, crime.longitude if located else "",
+            crime.latitude if located else "", _yes_no(crime.knife), _yes_no(crime.firearm),
+            _yes_no(crime.domestic), crime.outcome, _iso(crime.outcome_date),
+        ])
+        for v in crime.victims:
+            victims.append([reference, v.person.canonical_id,
+                            "" if v.age is None else str(v.age), v.person.sex, v.ethnicity,
+                            _yes_no(v.repeat)])
+        for s in crime.suspects:
+            suspects.append([reference, s.person.canonical_id,
+                             "" if s.age is None else str(s.age), s.person.sex, s.ethnicity,
+                             s.outcome])
+    return offences, victims, suspects
+
+
+def _athena_date(value: datetime.date | None, pattern: str = ATHENA_DATE) -> str | None:
+    return value.strftime(pattern) if value else None
+
+
+def _athena_beat(lsoa: _Lsoa) -> str:
+    """The neighbourhood beat: the district's initials and the MSOA number."""
+    words = [w for w in lsoa.district.name.replace(",", "").split() if w[0].isupper()]
+    initials = "".join(w[0] for w in words) if len(words) > 1 else words[0][:3].upper()
+    return f"{initials}{lsoa.name[-4:-1]}"
+
+
+def _athena_tables(draw: random.Random, crimes: list[_ForceCrime]) -> dict[str, list[list]]:
+    """The same tables in Athena's shape; None is an empty cell."""
+    sheets: dict[str, list[list]] = {name: [] for name in ATHENA_SHEETS}
+
+    def text(value: str) -> str | None:
+        return value or None
+
+    def outcome(code: str) -> str | None:
+        return None if not code else ATHENA_OPEN if code == "0" else f"OT{int(code):02d}"
+
+    beats: dict[int, str] = {}
+    for crime in crimes:
+        reference = _athena_reference(crime)
+        when = _athena_date(crime.committed_from, ATHENA_DATETIME)
+        beat = beats.get(id(crime.lsoa)) or beats.setdefault(id(crime.lsoa),
+                                                             _athena_beat(crime.lsoa))
+        sheets["Offences"].append([
+            reference, _athena_ho_code(crime.kind.code), crime.kind.description.upper(),
+            _athena_date(crime.recorded), when,
+            _athena_date(crime.committed_to, ATHENA_DATETIME), beat,
+            text(crime.lsoa_code), crime.longitude, crime.latitude,
+            ATHENA_YES_NO[_yes_no(crime.domestic)], ATHENA_YES_NO[_yes_no(crime.knife)],
+            ATHENA_YES_NO[_yes_no(crime.firearm)], outcome(crime.outcome),
+            _athena_date(crime.outcome_date),
+        ])
+        for v in crime.victims:
+            sheets["Victims"].append([
+                reference, v.person.athena_id, v.person.fake_name(),
+                None if v.age is None else _athena_date(v.person.born),
+                ATHENA_SEX[v.person.sex], text(ETHNICITY_18_PLUS_1.get(v.ethnicity, "")),
+                v.person.fake_address(), ATHENA_YES_NO[_yes_no(v.repeat)], when,
+            ])
+        for s in crime.suspects:
+            arrested = crime.outcome in POSITIVE_OUTCOMES or draw.random() < 0.4
+            sheets["Suspects"].append([
+                reference, s.person.athena_id, s.person.fake_name(),
+                None if s.age is None else _athena_date(s.person.born),
+                ATHENA_SEX[s.person.sex], text(ETHNICITY_18_PLUS_1.get(s.ethnicity, "")),
+                s.person.fake_address(), "Yes" if arrested else "No", outcome(s.outcome), when,
+            ])
+    return sheets
+
+
+_XLSX_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_XLSX_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_XLSX_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_XLSX_STYLES = (
+    f'<styleSheet xmlns="{_XLSX_MAIN}">'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _xml_text(value: str) -> str:
+    if "&" in value or "<" in value or ">" in value:
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value
+
+
+def _xlsx_bytes(sheets: dict[str, tuple[list[str], list[list]]],
+                when: datetime.datetime, application: str) -> bytes:
+    """An Office Open XML workbook of text cells (shared strings, as Excel writes them; None
+    is an empty cell). Written directly rather than with openpyxl, which takes ~10x as long
+    and stamps the current time into the file: here every byte follows from the arguments,
+    the zip entries' times included."""
+    shared: dict[str, int] = {}
+    parts: list[tuple[str, str]] = []
+    for number, (header, rows) in enumerate(sheets.values(), start=1):
+        width = len(header)
+        letters = [_column_letters(i) for i in range(width)]
+        lines = []
+        for r, row in enumerate([header, *rows], start=1):
+            cells = []
+            for letter, value in zip(letters, row, strict=True):
+                if value is None:
+                    continue
+                index = shared.setdefault(value, len(shared))
+                cells.append(f'<c r="{letter}{r}" t="s"><v>{index}</v></c>')
+            lines.append(f'<row r="{r}">{"".join(cells)}</row>')
+        parts.append((f"xl/worksheets/sheet{number}.xml", (
+            f'{_XML_DECLARATION}<worksheet xmlns="{_XLSX_MAIN}" xmlns:r="{_XLSX_REL}">'
+            f'<dimension ref="A1:{letters[-1]}{len(rows) + 1}"/><sheetData>{"".join(lines)}'
+            "</sheetData></worksheet>")))
+    strings = "".join(f"<si><t>{_xml_text(text)}</t></si>" for text in shared)
+    count = len(sheets)
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+        f'ContentType="{_XLSX_TYPE}.worksheet+xml"/>' for n in range(1, count + 1))
+    sheet_list = "".join(f'<sheet name="{_xml_text(name)}" sheetId="{n}" r:id="rId{n}"/>'
+                         for n, name in enumerate(sheets, start=1))
+    sheet_rels = "".join(
+        f'<Relationship Id="rId{n}" Type="{_XLSX_REL}/worksheet" '
+        f'Target="worksheets/sheet{n}.xml"/>' for n in range(1, count + 1))
+    package = [
+        ("[Content_Types].xml", (
+            f'{_XML_DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+            'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+            f'ContentType="{_XLSX_TYPE}.sheet.main+xml"/>{overrides}'
+            f'<Override PartName="/xl/styles.xml" ContentType="{_XLSX_TYPE}.styles+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" '
+            f'ContentType="{_XLSX_TYPE}.sharedStrings+xml"/>'
+            '<Override PartName="/docProps/core.xml" ContentType="application/'
+            'vnd.openxmlformats-package.core-properties+xml"/>'
+            '<Override PartName="/docProps/app.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>')),
+        ("_rels/.rels", (
+            f'{_XML_DECLARATION}<Relationships xmlns="{_XLSX_PKG_REL}">'
+            f'<Relationship Id="rId1" Type="{_XLSX_REL}/officeDocument" '
+            'Target="xl/workbook.xml"/><Relationship Id="rId2" Type="http://schemas.'
+            'openxmlformats.org/package/2006/relationships/metadata/core-properties" '
+            f'Target="docProps/core.xml"/><Relationship Id="rId3" Type="{_XLSX_REL}/'
+            'extended-properties" Target="docProps/app.xml"/></Relationships>')),
+        ("docProps/app.xml", (
+            f'{_XML_DECLARATION}<Properties xmlns="http://schemas.openxmlformats.org/'
+            f'officeDocument/2006/extended-properties"><Application>{_xml_text(application)}'
+            "</Application></Properties>")),
+        ("docProps/core.xml", (
+            f'{_XML_DECLARATION}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/'
+            'package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<dc:creator>{_xml_text(application)}</dc:creator>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+            "</cp:coreProperties>")),
+        ("xl/workbook.xml", (
+            f'{_XML_DECLARATION}<workbook xmlns="{_XLSX_MAIN}" xmlns:r="{_XLSX_REL}">'
+            f"<sheets>{sheet_list}</sheets></workbook>")),
+        ("xl/_rels/workbook.xml.rels", (
+            f'{_XML_DECLARATION}<Relationships xmlns="{_XLSX_PKG_REL}">{sheet_rels}'
+            f'<Relationship Id="rId{count + 1}" Type="{_XLSX_REL}/styles" '
+            f'Target="styles.xml"/><Relationship Id="rId{count + 2}" '
+            f'Type="{_XLSX_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>')),
+        ("xl/styles.xml", _XML_DECLARATION + _XLSX_STYLES),
+        ("xl/sharedStrings.xml", (
+            f'{_XML_DECLARATION}<sst xmlns="{_XLSX_MAIN}" count="{len(shared)}" '
+            f'uniqueCount="{len(shared)}">{strings}</sst>')),
+        *parts,
+    ]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in package:
+            entry = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 0  # else the platform's: the same bytes everywhere
+            entry.external_attr = 0
+            archive.writestr(entry, text.encode("utf-8"), compresslevel=1)
+    return out.getvalue()
+
+
+def _apportion(total: int, weights: np.ndarray) -> list[int]:
+    """Integers proportional to weights that sum to total exactly (largest remainder)."""
+    exact = total * weights / weights.sum()
+    counts = np.floor(exact).astype(int)
+    short = total - int(counts.sum())
+    for index in np.argsort(-(exact - counts), kind="stable")[:short]:
+        counts[index] += 1
+    return [int(c) for c in counts]
+
+
+def _age_label(age: int) -> str:
+    if age == 0:
+        return "Aged under 1 year"
+    if age == 1:
+        return "Aged 1 year"
+    if age == 100:
+        return "Aged 100 years and over"
+    return f"Aged {age} years"
+
+
+def _census_tables(lsoas: list[_Lsoa], ethnicity: dict, seed: int) -> dict[str, list[list[str]]]:
+    """TS021 and TS007 for the area's and the neighbouring districts, in the layout of an ONS
+    custom dataset download; each district's observations add up to its LSOAs' population
+    exactly."""
+    rng = np.random.default_rng([seed, 0xCE05])
+    population: dict[str, int] = {}
+    for lsoa in lsoas:
+        if lsoa.district.group != "unknown":
+            population[lsoa.district.code] = population.get(lsoa.district.code, 0) + \
+                lsoa.population
+    ages = np.arange(101)
+    knots = np.array(AGE_PROFILE_KNOTS)
+    town = np.interp(ages, knots[:, 0], knots[:, 1])
+    shire = np.interp(ages, knots[:, 0], knots[:, 2])
+    ethnic_rows, age_rows = [], []
+    for district in sorted((d for d in _DISTRICTS if d.code), key=lambda d: d.code):
+        total = population[district.code]
+        shares = np.array(ethnicity[district.name]["census"])
+        counts = _apportion(total, shares)
+        ethnic_rows.append([district.code, district.name, "-8", "Does not apply", "0"])
+        for (code, label, _), count in zip(CENSUS_ETHNIC_GROUPS[1:], counts, strict=True):
+            ethnic_rows.append([district.code, district.name, str(code), label, str(count)])
+        kind = _DISTRICT_KIND.get(district.name, "shire")
+        mix = {"town": 1.0, "small town": 0.5}.get(kind, 0.0)
+        profile = (mix * town + (1 - mix) * shire) * np.exp(rng.normal(0, 0.03, len(ages)))
+        for age, count in zip(ages, _apportion(total, profile), strict=True):
+            age_rows.append([district.code, district.name, str(age), _age_label(int(age)),
+                             str(count)])
+    return {"census2021_ts021_ethnicity.csv": ethnic_rows, "census2021_ts007_age.csv": age_rows}
+
+
 def _write_csv(path: Path, header: list[str], rows: list[list[str]], *, crlf: bool,
                bom: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -697,10 +1629,11 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]], *, crlf: bo
 
 def generate_demo_data(raw_dir: Path, *, seed: int = 20240601, months: int = 36,
                        end_month: str = "2025-12") -> dict:
-    """Writes the demo's police.uk archives and reference files under raw_dir and returns a
-    summary: the files written (relative paths), rows per kind, and the month whose
-    stop-and-search file is deliberately missing. Existing files at those paths are replaced;
-    nothing else is touched."""
+    """Writes the demo's police.uk archives, reference files (census tables included) and the
+    force's crime extract under raw_dir and returns a summary: the files written (relative
+    paths), rows per kind, the month whose stop-and-search file is deliberately missing, and
+    the months of the extract in canonical CSVs and in Athena workbooks. Existing files at
+    those paths are replaced; nothing else is touched."""
     if months < 1:
         raise ValueError(f"months must be at least 1, not {months}")
     raw_dir = Path(raw_dir)
@@ -732,11 +1665,49 @@ def generate_demo_data(raw_dir: Path, *, seed: int = 20240601, months: int = 36,
     for name, (bom, header, content) in _reference_tables(rng, lsoas).items():
         write(f"reference/{name}", name.removesuffix(".csv"), header, content, crlf=False,
               bom=bom)
+
+    # Everything below draws from streams of its own: the files above stay as they were.
+    ethnicity = _ethnicity_weights(np.random.default_rng([seed, 0xE7]))
+    year, month = int(end_month[:4]), int(end_month[5:])
+    extract_date = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    exported = datetime.datetime.combine(extract_date + datetime.timedelta(days=1),
+                                         datetime.time(6, 0))
+    simulation = _ForceSimulation(seed, lsoas, expected,
+                                  _month_labels(end_month, months + FORCE_BURN_IN_MONTHS),
+                                  FORCE_BURN_IN_MONTHS, extract_date, ethnicity)
+    force = simulation.run()
+    athena_draw = random.Random(f"svna-demo/athena/{seed}")
+    athena_from = len(window) - min(ATHENA_MONTHS, len(window))
+    for position, label in enumerate(window):
+        if position < athena_from:
+            tables = zip(("offences", "victims", "suspects"),
+                         (FORCE_OFFENCES_HEADER, FORCE_VICTIMS_HEADER, FORCE_SUSPECTS_HEADER),
+                         _canonical_tables(force[label]), strict=True)
+            for table, header, content in tables:
+                write(f"{FORCE_EXTRACT_DIR}/{table}_{label}.csv", f"force_{table}", header,
+                      content, crlf=False)
+            continue
+        sheets = _athena_tables(athena_draw, force[label])
+        relative = f"{FORCE_EXTRACT_DIR}/athena/athena_export_{label}.xlsx"
+        (raw_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        (raw_dir / relative).write_bytes(_xlsx_bytes(
+            {name: (ATHENA_SHEETS[name], content) for name, content in sheets.items()},
+            exported, ATHENA_APPLICATION))
+        files.append(relative)
+        for name, content in sheets.items():
+            rows[f"force_{name.lower()}"] = rows.get(f"force_{name.lower()}", 0) + len(content)
+    for name, content in _census_tables(lsoas, ethnicity, seed).items():
+        header = CENSUS_ETHNICITY_HEADER if "ts021" in name else CENSUS_AGE_HEADER
+        write(f"reference/{name}", name.removesuffix(".csv"), header, content, crlf=False)
     return {
         "area": DEMO_AREA_NAME,
         "force": FORCE_NAME,
         "months": [window[0], window[-1]],
         "missing_stop_and_search_month": next(m for m in window if m not in searches),
+        "force_extract": {
+            "canonical_months": window[:athena_from],
+            "athena_months": window[athena_from:],
+        },
         "files": files,
         "rows": rows,
     }
