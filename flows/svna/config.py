@@ -6,7 +6,14 @@ import re
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 LAD_CODE = re.compile(r"^[EW]0[6-9]\d{6}$")
 
@@ -71,6 +78,19 @@ class SeriousViolence(_Strict):
     knife_or_firearm_flagged: bool = True  # any offence flagged knife/sharp instrument or gun
     domestic_abuse: bool = True  # False leaves out offences flagged domestic abuse
     sexual_offences: bool = False  # True adds the sexual offences group
+
+    @field_validator("include_codes", "exclude_codes")
+    @classmethod
+    def _as_recorded(cls, codes: list[str]) -> list[str]:
+        """Codes as the data are normalised: upper case, '4/1' written '4.1'."""
+        return list(dict.fromkeys(str(c).strip().upper().replace("/", ".") for c in codes))
+
+    @model_validator(mode="after")
+    def _not_both(self):
+        both = sorted(set(self.include_codes) & set(self.exclude_codes))
+        if both:
+            raise ValueError(f"code(s) {both} are both included and excluded")
+        return self
 
     @field_validator("groups")
     @classmethod

@@ -374,7 +374,7 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
         # validation judges the canonical table the mapping makes, not the export's names
         header_seen = list(ds.columns) if mapping and not found.missing else header
     else:
-        header_seen = header
+        header_seen = None  # not a header we know: it may be a row of data, so not kept
     entry["header"] = json.dumps(header_seen) if header_seen is not None else None
     same = first_row(
         con, "SELECT path FROM meta.files WHERE content_key = ? AND status = 'loaded' "
@@ -390,10 +390,10 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
         summary.not_loaded.append(table.rel)
     elif found is None or found.dataset is None:
         closest = f"; closest: {found.closest}" if found and found.closest else ""
+        # the values are not repeated: a file without a header row would show its first data
         entry.update(status="unrecognised",
-                     message="line 1 (header) matches no declared dataset or mapping: "
-                             + ", ".join(header[:8]) + ("…" if len(header) > 8 else "")
-                             + closest)
+                     message=f"line 1 (header, {len(header)} columns) matches no declared "
+                             f"dataset or mapping{closest}")
         summary.unrecognised.append(table.rel)
     elif found.missing or found.unexpected:
         parts = []
@@ -410,6 +410,9 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
                      rows_read=loaded + len(rejects))
         notes = []
         if rejects:
+            if found.dataset.identifiers:  # the line as delivered would hold them unreplaced
+                rejects = [(line, column, f"{error} (text withheld: it holds identifiers)",
+                            None) for line, column, error, _ in rejects]
             con.executemany("INSERT INTO meta.rejects VALUES (?, ?, ?, ?, ?)",
                             [[file_id, *r] for r in rejects])
             notes.append(f"{len(rejects)} row(s) rejected, first at line {rejects[0][0]}")

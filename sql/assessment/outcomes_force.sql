@@ -14,8 +14,9 @@ counted AS (
 )
 SELECT *,
        round(100.0 * crimes / sum(crimes) OVER (PARTITION BY geography_code), 1) AS share_pct,
-       round(100.0 * crimes / nullif(sum(crimes) FILTER (WHERE outcome_category <> 'not_yet')
-                                     OVER (PARTITION BY geography_code), 0), 1)
-           AS share_of_finalised_pct
+       CASE WHEN outcome_category <> 'not_yet' THEN
+           round(100.0 * crimes / nullif(sum(crimes) FILTER (WHERE outcome_category <> 'not_yet')
+                                         OVER (PARTITION BY geography_code), 0), 1)
+       END AS share_of_finalised_pct
 FROM counted
 ORDER BY geography_order, crimes DESC

@@ -16,9 +16,10 @@ SELECT g.geography_level, g.geography_code, g.geography_name, g.geography_order,
        f.role, f.field, f.month, count(*) AS people,
        count(*) FILTER (WHERE f.recorded) AS recorded,
        round(100.0 * count(*) FILTER (WHERE f.recorded) / count(*), 1) AS recorded_pct,
-       count(*) FILTER (WHERE f.recorded) >= count(*) * (SELECT value FROM cfg.settings
-                                                         WHERE key = 'completeness_threshold')
-           AS meets_threshold
+       -- in decimals: 55 of 100 meets a threshold of 0.55 (in floating point it would not)
+       count(*) FILTER (WHERE f.recorded) >= count(*) * (
+           SELECT CAST(value AS DECIMAL(10, 6)) FROM cfg.settings
+           WHERE key = 'completeness_threshold') AS meets_threshold
 FROM fields AS f JOIN {{ ref('geographies') }} AS g USING (lad_code)
 GROUP BY ALL
 ORDER BY g.geography_order, f.role DESC, f.field, f.month

@@ -24,10 +24,10 @@ SELECT
     o.knife,
     o.firearm,
     o.domestic_abuse,
-    (coalesce(c.serious_violence, false) OR (f.flagged_counts AND (o.knife OR o.firearm)))
-        AND (f.domestic_abuse_counts OR NOT o.domestic_abuse) AS is_serious_violence,
-    c.offence_group = 'homicide'                            AS is_homicide,
-    o.knife AND coalesce(c.serious_violence, false)         AS is_knife_serious_violence,
+    sv.counted                                              AS is_serious_violence,
+    coalesce(c.offence_group = 'homicide', false)           AS is_homicide,
+    -- the Home Office headline measure: serious violence involving a knife or sharp instrument
+    sv.counted AND o.knife                                  AS is_knife_serious_violence,
     m.lsoa21_code,
     l.lad_code,
     l.lad_name,
@@ -41,6 +41,10 @@ SELECT
 FROM latest AS o
 CROSS JOIN flags AS f
 LEFT JOIN {{ ref('offence_codes') }} AS c ON c.code = o.offence_code
+CROSS JOIN LATERAL (SELECT
+    (coalesce(c.serious_violence, false) OR (f.flagged_counts AND (o.knife OR o.firearm)))
+    AND NOT coalesce(c.excluded, false)
+    AND (f.domestic_abuse_counts OR NOT o.domestic_abuse) AS counted) AS sv
 LEFT JOIN {{ ref('lsoa_code_map') }} AS m ON m.lsoa_code = o.lsoa_code
 LEFT JOIN {{ ref('dim_lsoa') }} AS l ON l.lsoa21_code = m.lsoa21_code
 LEFT JOIN seeds.ho_outcome_codes AS oc ON oc.code = o.outcome_code

@@ -10,11 +10,15 @@ WITH people AS (
            file_id, line
     FROM {{ ref('force_suspects') }}
 ),
-latest AS (
+latest_delivery AS (  -- a crime's victims (suspects) are those of its latest delivery
     SELECT * FROM people
     WHERE crime_reference IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY role, crime_reference, coalesce(person_id, line::VARCHAR)
-                               ORDER BY file_id DESC, line DESC) = 1
+    QUALIFY file_id = max(file_id) OVER (PARTITION BY role, crime_reference)
+),
+latest AS (
+    SELECT * FROM latest_delivery
+    QUALIFY person_id IS NULL
+         OR row_number() OVER (PARTITION BY role, crime_reference, person_id ORDER BY line) = 1
 )
 SELECT
     p.role,

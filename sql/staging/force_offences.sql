@@ -16,9 +16,9 @@ SELECT
     nullif(upper(trim(r.lsoa_code)), '')                  AS lsoa_code,
     TRY_CAST(r.longitude AS DOUBLE)                       AS longitude,
     TRY_CAST(r.latitude AS DOUBLE)                        AS latitude,
-    upper(trim(r.knife_flag)) = 'Y'                       AS knife,
-    upper(trim(r.firearm_flag)) = 'Y'                     AS firearm,
-    upper(trim(r.domestic_abuse_flag)) = 'Y'              AS domestic_abuse,
+    coalesce(upper(trim(r.knife_flag)) = 'Y', false)      AS knife,
+    coalesce(upper(trim(r.firearm_flag)) = 'Y', false)    AS firearm,
+    coalesce(upper(trim(r.domestic_abuse_flag)) = 'Y', false) AS domestic_abuse,
     coalesce(nullif(upper(trim(r.outcome_code)), ''), '0') AS outcome_code,
     TRY_CAST(r.outcome_date AS DATE)                      AS outcome_date
 FROM {{ active('force_offences') }} AS r

@@ -7,5 +7,5 @@ SELECT
     TRY_CAST(r.age AS INTEGER)                  AS age,
     nullif(upper(trim(r.sex)), '')              AS sex,
     nullif(upper(trim(r.ethnicity)), '')        AS ethnicity,
-    upper(trim(r.repeat_victim)) = 'Y'          AS repeat_flag
+    coalesce(upper(trim(r.repeat_victim)) = 'Y', false) AS repeat_flag
 FROM {{ active('force_victims') }} AS r
