@@ -30,7 +30,13 @@ def key_from_environment() -> bytes:
 
 
 def _prefect_secret() -> str:
+    """Asked only inside a Prefect run or with a Prefect server configured: elsewhere the
+    question would start a temporary server just to hear no."""
     try:
+        from prefect.context import FlowRunContext
+
+        if FlowRunContext.get() is None and not os.environ.get("PREFECT_API_URL"):
+            return ""
         from prefect.blocks.system import Secret
 
         return str(Secret.load(PREFECT_SECRET_BLOCK).get())
