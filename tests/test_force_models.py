@@ -789,6 +789,8 @@ def test_disproportionality_agrees_with_svna_stats(ppl):
     for measure, group, events, denominator, rri, lower, upper, reliable in rows:
         kind = "proportion" if measure.startswith("Outcome 22") else "rate"
         want = relative_rate_index(events, denominator, *white[measure], kind=kind)
+        if group == "White":  # the reference against itself: index 1, no interval
+            want.update(lower=None, upper=None)
         r = lambda x: None if x is None else round(x, 2)  # noqa: E731
         assert (rri, lower, upper, reliable) == (
             r(want["rri"]), r(want["lower"]), r(want["upper"]), want["reliable"]), (measure, group)

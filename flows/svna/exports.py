@@ -46,8 +46,16 @@ def suppress_for_publication(frame, table: Published, threshold: int):
     if "totals" in rule:
         (column, value), = rule["totals"]["total_when"].items()
         totals = (rule["totals"]["cells"], frame[column] == value)
-    return suppress_small_counts(frame, rule["count"], threshold, rule["groups"],
-                                 tuple(rule.get("shares", ())), totals)
+    out = suppress_small_counts(frame, rule["count"], threshold, rule["groups"],
+                                tuple(rule.get("shares", ())), totals)
+    if "reference" in rule:  # ratios to a hidden reference row would give its count back
+        ref = rule["reference"]
+        hidden = out[f"{rule['count']}_suppressed"] == "yes"
+        lost = out.loc[hidden & (out[ref["column"]] == ref["value"]), rule["groups"]]
+        at_risk = out[rule["groups"]].apply(tuple, axis=1).isin(lost.apply(tuple, axis=1))
+        for column in ref["dependents"]:
+            out[column] = out[column].mask(at_risk)
+    return out
 
 
 def publishable_frame(con: duckdb.DuckDBPyConnection, table: Published, threshold: int):

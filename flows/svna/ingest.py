@@ -99,6 +99,7 @@ class Table:
     kind: str  # csv, xlsx, parquet
     header: list[str] | None
     sheet: str | None = None
+    cells: list[tuple] | None = None  # a sheet's rows below the header, read with the header
 
 
 def _cell(value) -> str | None:
@@ -121,16 +122,18 @@ def read_tables(path: Path, rel: str) -> list[Table]:
     if suffix == ".xlsx":
         import openpyxl
 
+        # one pass over the workbook: opening it again per sheet re-reads its shared strings
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             tables = []
             for sheet in book.worksheets:
-                first = next(sheet.iter_rows(max_row=1, values_only=True), None)
+                rows = sheet.iter_rows(values_only=True)
+                first = next(rows, None)
                 header = [_cell(v) or "" for v in first] if first else None
                 while header and header[-1] == "":
                     header.pop()
                 tables.append(Table(f"{rel}#{sheet.title}", path, "xlsx", header or None,
-                                    sheet.title))
+                                    sheet.title, list(rows)))
             return tables
         finally:
             book.close()
@@ -147,21 +150,14 @@ def read_records(table: Table) -> tuple[list[list], list[int], list[tuple]]:
     Parquet row number + 1), and the rows that could not be read, with line and reason."""
     width = len(table.header)
     if table.kind == "xlsx":
-        import openpyxl
-
-        book = openpyxl.load_workbook(table.path, read_only=True, data_only=True)
-        try:
-            rows, lines = [], []
-            for number, values in enumerate(
-                    book[table.sheet].iter_rows(min_row=2, values_only=True), start=2):
-                cells = [_cell(v) for v in values[:width]]
-                cells += [None] * (width - len(cells))
-                if any(c is not None for c in cells):
-                    rows.append(cells)
-                    lines.append(number)
-            return rows, lines, []
-        finally:
-            book.close()
+        rows, lines = [], []
+        for number, values in enumerate(table.cells, start=2):
+            cells = [_cell(v) for v in values[:width]]
+            cells += [None] * (width - len(cells))
+            if any(c is not None for c in cells):
+                rows.append(cells)
+                lines.append(number)
+        return rows, lines, []
     if table.kind == "parquet":
         import pyarrow.parquet as pq
 

@@ -2,11 +2,17 @@
 
 Everything the page needs travels inside it (inline CSS, charts as inline SVG drawn offline by
 vl-convert), because these reports are e-mailed, printed and opened on locked-down machines.
-The numbers come only from the assessment tables; this module formats, never recomputes.
+The numbers come only from the assessment tables; this module formats, never recomputes (its
+sentences at most add up or compare what the tables hold). Sections 9-16 come from the force
+crime extract and appear only when it holds data. Person-level tables are shown only as
+schema.yml's suppression leaves them: a suppressed count is [c], and is never drawn.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +25,8 @@ import vl_convert
 from markupsafe import Markup
 
 from svna.exports import published_table, suppress_for_publication
+from svna.spc import SERIES as SPC_SERIES
+from svna.stats import HIGH, LOW, MIN_RELIABLE_COUNT, xmr_summary
 
 if TYPE_CHECKING:
     from svna.config import Config
@@ -32,17 +40,77 @@ SEARCH_DIMENSIONS = (
     "Object of search", "Outcome", "Age range", "Officer-defined ethnicity",
     "Self-defined ethnicity",
 )
-ASSESSMENT_TABLES = (
+POLICE_UK_TABLES = (
     "monthly_trend", "period_comparison", "rates", "lsoa_concentration",
     "concentration_summary", "deprivation", "outcomes", "stop_search", "data_quality",
 )
+# The force crime extract's tables (sections 9-16 when the extract holds data).
+FORCE_TABLES = (
+    "force_monthly", "force_rates", "youth_violence", "time_profile", "repeat_people",
+    "outcomes_force", "outcome22_monthly", "suspect_outcomes", "disproportionality",
+    "recording_completeness", "force_data_quality", "spc",
+)
+ASSESSMENT_TABLES = POLICE_UK_TABLES + FORCE_TABLES
+# What else the report reads: the periods, and the definition the models were built with.
+OTHER_TABLES = (
+    ("marts", "reporting_period"), ("marts", "force_reporting_period"),
+    ("marts", "offence_codes"), ("cfg", "sv_groups"), ("cfg", "sv_codes"),
+    ("cfg", "settings"), ("cfg", "age_bands"), ("seeds", "ho_outcome_codes"),
+)
 # police.uk's age bands, youngest first: a board reads them as a scale, not a ranking.
 AGE_ORDER = ("under 10", "10-17", "18-24", "25-34", "over 34")
+# schema.yml's entry for a table (its suppression rule), read once per table and process
+_published = functools.cache(published_table)
 SUPPRESSED = "[c]"
 MISSING = "–"
 # Okabe-Ito: distinguishable with every common form of colour-blindness, and in greyscale print.
 BLACK, ORANGE, GREEN, BLUE, VERMILLION = "#000000", "#E69F00", "#009E73", "#0072B2", "#D55E00"
 GREY = "#6b6b6b"
+
+# --- the force crime extract: names ------------------------------------------------------
+FORCE_SV, KNIFE, HOMICIDE = ("Serious violence", "Knife or sharp instrument serious violence",
+                             "Homicide")
+YOUTH_MEASURE_PREFIX = "Serious violence with a victim under"
+GROUP_NAMES = {
+    "homicide": "homicide", "attempted_murder": "attempted murder",
+    "threats_to_kill": "threats to kill",
+    "wounding_gbh": "wounding and grievous bodily harm (GBH)",
+    "assault_with_injury": "assault with injury", "robbery": "robbery",
+    "possession_of_weapons": "possession of weapons", "sexual_offences": "sexual offences",
+    "assault_without_injury": "assault without injury", "other": "other offences",
+}
+OUTCOME_CATEGORIES = {  # Home Office outcome categories, in the order a board reads them
+    "charge_summons": "Charge or summons",
+    "diversion": "Diversionary, educational or intervention activity",
+    "out_of_court_formal": "Caution",
+    "out_of_court_informal": "Community resolution or cannabis/khat warning",
+    "penalty_notice": "Penalty notice for disorder",
+    "no_further_action_evidential": "Evidential difficulties",
+    "no_further_action_public_interest": "Not in the public interest",
+    "prevented": "Prosecution prevented or not possible",
+    "no_suspect": "Investigation complete, no suspect identified",
+    "other_body": "Passed to another body",
+    "not_yet": "No outcome yet (under investigation)",
+    "unknown": "Outcome code not recognised",
+}
+OTHER_OUT_OF_COURT = ("out_of_court_formal", "out_of_court_informal", "penalty_notice")
+SUSPECT_OUTCOME_GROUPS = ("Charge or summons", "Outcome 22 (diversion)", "Other out-of-court",
+                          "No further action or other")
+REFERENCE_GROUP = "White"
+ETHNIC_ORDER = (REFERENCE_GROUP, "Asian", "Black", "Mixed", "Other")
+TRAILING_VALUES = ("Not stated", "Unknown code", "Not recorded")  # listed last, in this order
+DISPROPORTIONALITY_MEASURES = (
+    "Victims of serious violence", "Suspects of serious violence", "Stop and search",
+    "Outcome 22 among suspects with a final outcome")
+EVENT_LABELS = dict(zip(DISPROPORTIONALITY_MEASURES,
+                        ("Victims", "Suspects", "Searches", "Given outcome 22"), strict=True))
+RELIABLE, UNRELIABLE = "Reliable", "Unreliable: fewer than ten events"
+FIELDS = ("Ethnicity", "Sex", "Age")
+ROLE_POSSESSIVE = {"victim": "victims'", "suspect": "suspects'"}
+# Recording "improving" or "worsening": the latest 6 months' % against the 6 before, by at
+# least this many percentage points (smaller moves are read as little changed).
+TREND_POINTS = 0.5
+
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
                   "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
 
@@ -66,7 +134,8 @@ def load_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """The assessment tables and the reporting period; a missing table reads as empty so that
     a partial warehouse still gives a report that says what is missing."""
     frames = {name: _read(con, "assessment", name) for name in ASSESSMENT_TABLES}
-    frames["reporting_period"] = _read(con, "marts", "reporting_period")
+    for schema, name in OTHER_TABLES:
+        frames[name] = _read(con, schema, name)
     return frames
 
 
@@ -166,7 +235,8 @@ def _environment() -> jinja2.Environment:
     env.filters.update(css_string=css_string, num=fmt_num, signed=fmt_signed, pct=fmt_pct,
                        month=month_label)
     env.globals.update(ci=fmt_ci, share=fmt_share, chance=chance_label, SUPPRESSED=SUPPRESSED,
-                       MISSING=MISSING)
+                       MISSING=MISSING, suspect_outcome_groups=SUSPECT_OUTCOME_GROUPS,
+                       trend_points=TREND_POINTS)
     return env
 
 
@@ -178,6 +248,11 @@ def _figure(chart: alt.TopLevelMixin, alt_text: str) -> dict[str, Any]:
     chart = chart.configure(font="Helvetica, Arial, sans-serif").configure_view(stroke=None)
     svg = vl_convert.vegalite_to_svg(chart.to_json())
     svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg, count=2)
+    # ids inside an SVG (a colour legend's gradient) are the page's: make them the figure's own
+    prefix = "f" + hashlib.sha256((alt_text + svg).encode()).hexdigest()[:8] + "-"
+    for name in set(re.findall(r'\bid="([^"]+)"', svg)):
+        svg = re.sub(rf'(\bid="|url\(#|href="#){re.escape(name)}(?=[")])',
+                     rf"\g<1>{prefix}{name}", svg)
     return {"svg": Markup(svg), "alt": alt_text}
 
 
@@ -378,6 +453,424 @@ def search_object_figure(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     return _figure(chart, text)
 
 
+# --- the force crime extract: charts ------------------------------------------------------
+
+def _months_span(frame: pd.DataFrame) -> str:
+    return f"{month_label(frame['month'].iloc[0])} to {month_label(frame['month'].iloc[-1])}"
+
+
+def _series_sentence(name: str, rows: pd.DataFrame, column: str) -> str:
+    """'<name>: N in the latest 12 months, highest H in <month>, latest L.' for a monthly
+    series of offences (not people)."""
+    values = rows[column].astype(float)
+    peak = rows.loc[values.idxmax()]
+    return (f"{name}: {fmt_num(values.tail(12).sum())} in the latest "
+            f"{min(12, len(rows))} months, highest {fmt_num(peak[column])} in "
+            f"{month_label(peak['month'])}, latest {fmt_num(values.iloc[-1])} in "
+            f"{month_label(rows['month'].iloc[-1])}")
+
+
+def headline_trend_figure(monthly: pd.DataFrame) -> dict[str, Any] | None:
+    """Knife-enabled serious violence and homicide each month: counts two hundred times apart,
+    so each has its own axis."""
+    data = _where(monthly, geography_level="area", measure=(KNIFE, HOMICIDE), sort=["month"])
+    if data.empty:
+        return None
+    present = [m for m in (KNIFE, HOMICIDE) if m in set(data["measure"])]
+    data = _with_dates(data)[["date", "month", "measure", "offences"]].assign(
+        offences=lambda f: f["offences"].astype(float))
+    chart = alt.Chart(data).mark_line(point=True).encode(
+        _month_axis(), alt.Y("offences:Q", title="Offences in the month"),
+        alt.Color("measure:N", sort=present, legend=None,
+                  scale=alt.Scale(domain=present, range=[VERMILLION, BLACK][: len(present)])),
+    ).properties(width=640, height=130).facet(
+        row=alt.Row("measure:N", sort=present, title=None,
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start",
+                                      labelOrient="top", labelFontWeight="bold")),
+    ).resolve_scale(y="independent")
+    parts = [_series_sentence(m, data[data["measure"] == m].reset_index(drop=True), "offences")
+             for m in present]
+    return _figure(chart, f"Offences recorded by the force each month, {_months_span(data)}, "
+                          "each on its own scale. " + "; ".join(parts) + ".")
+
+
+def single_trend_figure(rows: pd.DataFrame, title: str, colour: str = BLUE
+                        ) -> dict[str, Any] | None:
+    """One monthly series of offences."""
+    if rows.empty:
+        return None
+    data = _with_dates(rows)[["date", "month", "offences"]].assign(
+        offences=lambda f: f["offences"].astype(float)).reset_index(drop=True)
+    chart = alt.Chart(data).mark_line(
+        color=colour, point=alt.OverlayMarkDef(color=colour, filled=True, size=30)).encode(
+        _month_axis(), alt.Y("offences:Q", title="Offences in the month"),
+    ).properties(width=640, height=200)
+    return _figure(chart, f"{title} each month, {_months_span(data)}. "
+                          + _series_sentence("Offences", data, "offences") + ".")
+
+
+SPC_KINDS = {HIGH: "Special cause: higher", LOW: "Special cause: lower"}
+SPC_POINTS = ("Common cause", "Special cause: higher", "Special cause: lower",
+              "Not assessed (too few months)")
+SPC_LINES = ("Mean", "Process limits", "Two-sigma lines")
+
+
+def spc_figure(rows: pd.DataFrame, series: str) -> dict[str, Any]:
+    """An XmR chart in the Making Data Count style: the values joined by a grey line, the mean
+    (solid), the process limits (dashed) and the two-sigma lines (dotted); special cause points
+    in orange (higher) or blue (lower) and drawn as triangles, so that neither colour nor
+    print is needed to see them."""
+    data = _with_dates(rows).reset_index(drop=True)
+    has_limits = bool(data["upper_limit"].notna().any())
+    kind = data["variation"].map(SPC_KINDS).fillna(
+        "Common cause" if has_limits else SPC_POINTS[3])
+    points = pd.DataFrame({"date": data["date"], "value": data["value"].astype(float),
+                           "kind": kind})
+    x = _month_axis()
+    y = alt.Y("value:Q", title="Count in the month (axis not from 0)",
+              scale=alt.Scale(zero=False))
+    present = [k for k in SPC_POINTS if k in set(kind)]
+    colours = {"Common cause": "#7a7a7a", SPC_POINTS[1]: ORANGE, SPC_POINTS[2]: BLUE,
+               SPC_POINTS[3]: "#7a7a7a"}
+    shapes = {"Common cause": "circle", SPC_POINTS[1]: "triangle-up",
+              SPC_POINTS[2]: "triangle-down", SPC_POINTS[3]: "circle"}
+    layers = []
+    if has_limits:
+        lines = pd.concat([
+            pd.DataFrame({"date": data["date"], "value": data[column].astype(float),
+                          "line": label, "which": column})
+            for column, label in (("mean", "Mean"), ("upper_limit", "Process limits"),
+                                  ("lower_limit", "Process limits"),
+                                  ("upper_two_sigma", "Two-sigma lines"),
+                                  ("lower_two_sigma", "Two-sigma lines"))
+        ], ignore_index=True)
+        layers.append(alt.Chart(lines).mark_line(strokeWidth=1.3, color="#505050").encode(
+            x, y, alt.Detail("which:N"),
+            alt.StrokeDash("line:N", title=None, sort=list(SPC_LINES), scale=alt.Scale(
+                domain=list(SPC_LINES), range=[[1, 0], [7, 4], [2, 3]]),
+                legend=alt.Legend(orient="bottom", symbolStrokeColor="#505050"))))
+    layers.append(alt.Chart(points).mark_line(color="#9a9a9a", strokeWidth=1.5).encode(x, y))
+    marker = alt.Legend(orient="bottom", symbolSize=90)
+    layers.append(alt.Chart(points).mark_point(filled=True, opacity=1, size=75).encode(
+        x, y,
+        alt.Color("kind:N", title=None, sort=present, legend=marker, scale=alt.Scale(
+            domain=present, range=[colours[k] for k in present])),
+        alt.Shape("kind:N", title=None, sort=present, legend=marker, scale=alt.Scale(
+            domain=present, range=[shapes[k] for k in present]))))
+    chart = alt.layer(*layers).properties(width=640, height=220)
+    text = f"XmR chart of {series} each month, {_months_span(data)}"
+    if not has_limits:
+        return _figure(chart, text + ": too few months for process limits.")
+    last = data.iloc[-1]
+    text += (f": mean {fmt_num(last['mean'], 1)}, process limits "
+             f"{fmt_num(last['lower_limit'], 1)} to {fmt_num(last['upper_limit'], 1)}, two-sigma "
+             f"lines {fmt_num(last['lower_two_sigma'], 1)} and "
+             f"{fmt_num(last['upper_two_sigma'], 1)} (the axis does not start at zero).")
+    special = []
+    for label in SPC_POINTS[1:3]:
+        months = data.loc[kind == label, "month"]
+        if not months.empty:
+            special.append(f"{label.split(': ')[1]} in {len(months)} "
+                           f"month{'s' if len(months) != 1 else ''} (latest "
+                           f"{month_label(months.iloc[-1])})")
+    text += (" Special cause variation: " + "; ".join(special) + "." if special
+             else " No month shows special cause variation.")
+    return _figure(chart, text)
+
+
+def _months_in_words(sentence: str) -> str:
+    """'2025-06' -> 'June 2025' in a sentence from svna.stats."""
+    return re.sub(r"\b(\d{4}-\d{2})\b", lambda m: month_label(m.group(1)), sentence)
+
+
+def youth_rates_figure(group: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Victims and suspects per 1,000 residents of each age band, with intervals. Suppressed
+    cells are not drawn (their rates are blank)."""
+    if not group:
+        return None
+    rows = []
+    for row in group["rows"]:
+        for role, label in (("victim", "Victims"), ("suspect", "Suspects")):
+            cell = row[role]
+            if cell and not cell["suppressed"] and not _missing(cell["rate_per_1000"]):
+                rows.append({"band": row["band"], "role": label,
+                             "rate": float(cell["rate_per_1000"]),
+                             "lower": float(cell["ci_lower"]), "upper": float(cell["ci_upper"])})
+    if not rows:
+        return None
+    data = pd.DataFrame(rows)
+    bands = list(dict.fromkeys(data["band"]))
+    roles = [r for r in ("Victims", "Suspects") if r in set(data["role"])]
+    y = alt.Y("band:N", sort=bands, title="Age band")
+    colour = alt.Color("role:N", legend=None, sort=roles,
+                       scale=alt.Scale(domain=roles, range=[BLUE, VERMILLION][: len(roles)]))
+    base = alt.Chart()
+    chart = alt.layer(
+        base.mark_rule(strokeWidth=2).encode(
+            alt.X("lower:Q", title="Per 1,000 residents of the age band (95% CI)"),
+            alt.X2("upper:Q"), y, colour),
+        base.mark_point(filled=True, size=70, opacity=1).encode(alt.X("rate:Q"), y, colour),
+        data=data,
+    ).properties(width=280, height=30 * len(bands) + 10).facet(
+        column=alt.Column("role:N", sort=roles, title=None,
+                          header=alt.Header(labelFontWeight="bold", labelFontSize=12)))
+    parts = [f"{r.role.lower()} aged {r.band} {fmt_num(r.rate, 2)} "
+             f"({fmt_ci(r.lower, r.upper, 2, ' to ')})" for r in data.itertuples()]
+    return _figure(chart, f"Victims and suspects of serious violence per 1,000 residents of "
+                          f"each age band, {group['name']}, latest 12 months: "
+                          + "; ".join(parts) + ".")
+
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _hours(start: int, end: int | None = None) -> str:
+    end = start if end is None else end
+    return f"{start:02d}:00–{end:02d}:59"
+
+
+def heatmap_grid(profile: pd.DataFrame) -> pd.DataFrame:
+    """Every day and hour (Monday first), 0 where no offence was recorded."""
+    rows = _where(profile, profile="hour_by_day")
+    counts = {(int(r.period_a), int(r.period_b)): int(r.offences) for r in rows.itertuples()}
+    return pd.DataFrame([{"day_number": d, "day": DAYS[d - 1], "hour": h,
+                          "offences": counts.get((d, h), 0)}
+                         for d in range(1, 8) for h in range(24)])
+
+
+def heatmap_figure(grid: pd.DataFrame) -> dict[str, Any] | None:
+    total = int(grid["offences"].sum()) if not grid.empty else 0
+    if not total:
+        return None
+    data = grid.assign(hour_label=grid["hour"].map(lambda h: f"{h:02d}"))
+    chart = alt.Chart(data).mark_rect(stroke="white", strokeWidth=1).encode(
+        alt.X("hour_label:O", title="Hour of the day (24-hour clock)",
+              axis=alt.Axis(labelAngle=0)),
+        alt.Y("day:O", sort=list(DAYS), title=None),
+        alt.Color("offences:Q", title="Offences", scale=alt.Scale(scheme="blues"),
+                  legend=alt.Legend(orient="right", gradientLength=150)),
+    ).properties(width=24 * 25, height=7 * 25)
+    by_day = grid.groupby("day_number")["offences"].sum()
+    by_hour = grid.groupby("hour")["offences"].sum()
+    peak = grid.loc[grid["offences"].idxmax()]
+    busiest, quietest = by_day.idxmax(), by_day.idxmin()
+    night = grid.loc[(grid["hour"] >= 18) | (grid["hour"] < 6), "offences"].sum()
+    day, hour = grid["day_number"], grid["hour"]
+    weekend_night = grid.loc[(day.isin((5, 6)) & (hour >= 18)) | (day.isin((6, 7)) & (hour < 6)),
+                             "offences"].sum()
+    text = (f"Serious violence by day of the week and hour of the day, latest 12 months, "
+            f"{fmt_num(total)} offences with a time: darker is more. Busiest day "
+            f"{DAYS[busiest - 1]} ({fmt_pct(100 * by_day[busiest] / total)}), quietest "
+            f"{DAYS[quietest - 1]} ({fmt_pct(100 * by_day[quietest] / total)}). Busiest hour "
+            f"of the week {peak['day']} {_hours(int(peak['hour']))} "
+            f"({fmt_num(peak['offences'])} offences); across the week, busiest hour "
+            f"{_hours(int(by_hour.idxmax()))}, quietest {_hours(int(by_hour.idxmin()))}. "
+            f"{fmt_pct(100 * night / total)} happened between 18:00 and 05:59, and "
+            f"{fmt_pct(100 * weekend_night / total)} on Friday and Saturday nights (18:00 to 05:59 "
+            "the next morning).")
+    return _figure(chart, text)
+
+
+def seasonality_figure(profile: pd.DataFrame) -> dict[str, Any] | None:
+    rows = _where(profile, profile="month_by_year", sort=["period_a", "period_b"])
+    if rows.empty:
+        return None
+    data = pd.DataFrame({"year": rows["period_a"].astype(int).astype(str),
+                         "month": rows["period_b"].astype(int).map(lambda m: MONTHS[m - 1]),
+                         "offences": rows["offences"].astype(float)}).reset_index(drop=True)
+    years = list(dict.fromkeys(data["year"]))
+    palette = [BLUE, ORANGE, GREEN, VERMILLION, BLACK, "#56B4E9", "#CC79A7", "#F0E442"]
+    shapes = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down",
+              "circle", "square"]
+    colour = alt.Color("year:N", title="Year", sort=years, scale=alt.Scale(
+        domain=years, range=(palette * 4)[: len(years)]), legend=alt.Legend(orient="right"))
+    x = alt.X("month:O", sort=list(MONTHS), title=None, axis=alt.Axis(labelAngle=0),
+              scale=alt.Scale(domain=list(MONTHS)))
+    y = alt.Y("offences:Q", title="Serious violence offences (month recorded)")
+    base = alt.Chart(data)
+    chart = alt.layer(
+        base.mark_line().encode(x, y, colour),
+        base.mark_point(filled=True, size=60, opacity=1).encode(
+            x, y, colour, alt.Shape("year:N", sort=years, legend=None, scale=alt.Scale(
+                domain=years, range=(shapes * 4)[: len(years)]))),
+    ).properties(width=560, height=240)
+    parts = []
+    for year in years:
+        months = data[data["year"] == year].reset_index(drop=True)
+        peak = months.loc[months["offences"].idxmax()]
+        span = "" if len(months) == 12 else (
+            f" ({len(months)} month{'s' if len(months) != 1 else ''} only, "
+            f"{months['month'].iloc[0]} to {months['month'].iloc[-1]})")
+        parts.append(f"{year}{span}: {fmt_num(months['offences'].sum())}, highest "
+                     f"{peak['month']} ({fmt_num(peak['offences'])})")
+    return _figure(chart, "Serious violence offences by calendar month, one line per year: "
+                          + "; ".join(parts) + ".")
+
+
+OUTCOME_LINES = (("outcome_22", "Outcome 22 (diversion)", ORANGE, "circle"),
+                 ("other_out_of_court", "Other out-of-court", BLUE, "square"),
+                 ("charge_summons", "Charge or summons", GREEN, "triangle-up"))
+
+
+def outcome22_figure(monthly: pd.DataFrame, latest_12_start: str | None
+                     ) -> dict[str, Any] | None:
+    if monthly.empty:
+        return None
+    frame = monthly.sort_values("month").reset_index(drop=True)
+    data = pd.concat([
+        pd.DataFrame({"date": frame["month"] + "-01", "crimes": frame[column].astype(float),
+                      "outcome": label})
+        for column, label, _, _ in OUTCOME_LINES], ignore_index=True)
+    labels = [label for _, label, _, _ in OUTCOME_LINES]
+    colour = alt.Color("outcome:N", title=None, sort=labels, scale=alt.Scale(
+        domain=labels, range=[c for _, _, c, _ in OUTCOME_LINES]),
+        legend=alt.Legend(orient="bottom"))
+    shape = alt.Shape("outcome:N", title=None, sort=labels, scale=alt.Scale(
+        domain=labels, range=[s for _, _, _, s in OUTCOME_LINES]),
+        legend=alt.Legend(orient="bottom"))
+    y = alt.Y("crimes:Q", title="Serious violence crimes")
+    base = alt.Chart(data)
+    chart = alt.layer(
+        base.mark_line().encode(_month_axis("Month recorded"), y, colour),
+        base.mark_point(filled=True, size=45, opacity=1).encode(
+            _month_axis("Month recorded"), y, colour, shape),
+    ).properties(width=640, height=220)
+    recent = frame[frame["month"] >= latest_12_start] if latest_12_start else frame.tail(12)
+    finalised = recent["finalised"].sum()
+    parts = []
+    for column, label, _, _ in OUTCOME_LINES:
+        n = recent[column].sum()
+        parts.append(f"{label.lower()} {fmt_num(n)} "
+                     f"({fmt_pct(100 * n / finalised if finalised else None)})")
+    last = frame.iloc[-1]
+    open_share = (100 * (last["crimes"] - last["finalised"]) / last["crimes"]
+                  if last["crimes"] else None)
+    return _figure(chart, f"Outcomes of serious violence crimes by month recorded, "
+                          f"{_months_span(frame)}. Crimes of the latest 12 months with an "
+                          f"outcome: " + "; ".join(parts) + " of those with an outcome. Of "
+                          f"crimes recorded in {month_label(last['month'])}, "
+                          f"{fmt_pct(open_share)} have no outcome yet, so the latest months "
+                          "are low.")
+
+
+def disproportionality_figure(measures: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Dot and whisker of each group's RRI on a log scale, with the line of no difference at 1.
+    Reliable rows: filled dots, solid whiskers; unreliable ones hollow and dashed. Suppressed
+    rows and the reference group are not drawn, nor an RRI of 0 (no place on a log scale)."""
+    rows = []
+    for m in measures:
+        if m["reference_suppressed"]:
+            continue
+        for r in m["rows"]:
+            if r["reference"] or r["suppressed"] or _missing(r["rri"]) or r["rri"] <= 0:
+                continue
+            lower, upper = r["rri_lower"], r["rri_upper"]
+            rows.append({"measure": m["measure"], "group": r["ethnic_group"],
+                         "rri": float(r["rri"]),
+                         "lower": None if _missing(lower) or lower <= 0 else float(lower),
+                         "upper": None if _missing(upper) else float(upper),
+                         "reliability": RELIABLE if r["reliable"] else UNRELIABLE})
+    if not rows:
+        return None
+    data = pd.DataFrame(rows)
+    measures_drawn = list(dict.fromkeys(data["measure"]))
+    groups = [g for g in ETHNIC_ORDER if g in set(data["group"])]
+    groups += sorted(set(data["group"]) - set(groups))
+    values = pd.concat([data["rri"], data["lower"].dropna(), data["upper"].dropna()])
+    domain = [min(values.min(), 1.0) / 1.25, max(values.max(), 1.0) * 1.25]
+    x = alt.X("rri:Q", title="Relative rate index against White (log scale; 1 = same rate)",
+              scale=alt.Scale(type="log", domain=domain, nice=False))
+    y = alt.Y("group:N", sort=groups, title=None)
+    reliability = [RELIABLE, UNRELIABLE]
+    legend = alt.Legend(orient="bottom", symbolStrokeWidth=2, symbolSize=90)
+    stroke = alt.Stroke("reliability:N", title=None, legend=legend,
+                        scale=alt.Scale(domain=reliability, range=[BLUE, GREY]))
+    fill = alt.Fill("reliability:N", title=None, legend=legend,
+                    scale=alt.Scale(domain=reliability, range=[BLUE, "white"]))
+    dash = alt.StrokeDash("reliability:N", title=None, legend=legend,
+                          scale=alt.Scale(domain=reliability, range=[[1, 0], [4, 3]]))
+    base = alt.Chart()
+    chart = alt.layer(
+        base.mark_rule(color=BLACK, strokeDash=[3, 3]).encode(x=alt.datum(1.0)),
+        base.mark_rule(strokeWidth=2).encode(alt.X("lower:Q"), alt.X2("upper:Q"), y, stroke,
+                                             dash),
+        base.mark_point(size=75, opacity=1, strokeWidth=2, shape="circle").encode(
+            x, y, stroke, fill, dash),
+        data=data,
+    ).properties(width=520, height=alt.Step(24)).facet(
+        row=alt.Row("measure:N", sort=measures_drawn, title=None,
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start",
+                                      labelOrient="top", labelFontWeight="bold")),
+    ).resolve_scale(y="independent")
+    parts = []
+    for measure in measures_drawn:
+        items = []
+        for r in data[data["measure"] == measure].itertuples():
+            item = f"{r.group} {fmt_num(r.rri, 2)}"
+            if not _missing(r.lower) and not _missing(r.upper):
+                item += f" ({fmt_ci(r.lower, r.upper, 2, ' to ')})"
+            if r.reliability == UNRELIABLE:
+                item += ", unreliable"
+            items.append(item)
+        parts.append(f"{measure}: " + ", ".join(items))
+    text = ("Relative rate index of each ethnic group against White with 95% intervals, on a "
+            "log scale with a dashed line at 1 (the same rate as White). " + "; ".join(parts)
+            + ". Unreliable indexes (fewer than ten events in a group) are drawn hollow with "
+              "dashed whiskers.")
+    hidden = sum(1 for m in measures for r in m["rows"]
+                 if not r["reference"] and (r["suppressed"] or m["reference_suppressed"]))
+    if hidden:
+        text += (f" {hidden} suppressed {'index is' if hidden == 1 else 'indexes are'} "
+                 "not drawn.")
+    return _figure(chart, text)
+
+
+def recording_figure(area: pd.DataFrame, threshold_pct: float) -> dict[str, Any] | None:
+    """% recorded each month per field, victims and suspects side by side, with the
+    threshold. Suppressed months (their % is blank) are not drawn."""
+    data = area.dropna(subset=["recorded_pct"])
+    if data.empty:
+        return None
+    data = _with_dates(data)[["date", "month", "role", "field", "recorded_pct"]].assign(
+        recorded_pct=lambda f: f["recorded_pct"].astype(float),
+        role=lambda f: f["role"].map({"victim": "Victims", "suspect": "Suspects"}).fillna(
+            f["role"]),
+        threshold=threshold_pct)
+    fields = [f for f in FIELDS if f in set(data["field"])]
+    roles = [r for r in ("Victims", "Suspects") if r in set(data["role"])]
+    low = min(float(data["recorded_pct"].min()), threshold_pct)
+    scale = alt.Scale(domain=[max(0.0, float(math.floor(low - 3))), 100], nice=False)
+    y = alt.Y("recorded_pct:Q", title="Recorded (%), axis not from 0", scale=scale)
+    colour = alt.Color("field:N", title=None, sort=fields, scale=alt.Scale(
+        domain=fields, range=[BLUE, ORANGE, GREEN][: len(fields)]),
+        legend=alt.Legend(orient="bottom"))
+    shape = alt.Shape("field:N", title=None, sort=fields, scale=alt.Scale(
+        domain=fields, range=["circle", "square", "triangle-up"][: len(fields)]),
+        legend=alt.Legend(orient="bottom"))
+    x = _month_axis()
+    base = alt.Chart()
+    chart = alt.layer(
+        base.mark_rule(color=VERMILLION, strokeDash=[6, 4], strokeWidth=1.5).encode(
+            alt.Y("threshold:Q", scale=scale)),
+        base.mark_line().encode(x, y, colour),
+        base.mark_point(filled=True, size=35, opacity=1).encode(x, y, colour, shape),
+        data=data,
+    ).properties(width=300, height=220).facet(
+        column=alt.Column("role:N", sort=roles, title=None,
+                          header=alt.Header(labelFontWeight="bold", labelFontSize=12)))
+    latest = data[data["month"] == data["month"].max()]
+    latest = latest.assign(_r=latest["role"].map(roles.index),
+                           _f=latest["field"].map(fields.index)).sort_values(["_r", "_f"])
+    parts = [f"{r.role.lower()}' {r.field.lower()} {fmt_pct(r.recorded_pct)}"
+             for r in latest.itertuples()]
+    return _figure(chart, f"Share of victims and suspects with their ethnicity, sex and age "
+                          f"recorded, each month, {_months_span(data.sort_values('month'))}, "
+                          f"against the {fmt_num(threshold_pct)}% threshold (dashed line; the "
+                          f"axis does not start at zero). {month_label(data['month'].max())}: "
+                          + "; ".join(parts) + ".")
+
+
 # --- context -------------------------------------------------------------------------------
 
 def _where(frame: pd.DataFrame, sort: list[str] | None = None, **equal: Any) -> pd.DataFrame:
@@ -446,7 +939,7 @@ def _stop_search(frame: pd.DataFrame, threshold: int) -> list[dict[str, Any]]:
     shown ones, alphabetically, so their order gives nothing away either."""
     if frame.empty:
         return []
-    safe = suppress_for_publication(frame, published_table("stop_search"), threshold)
+    safe = suppress_for_publication(frame, _published("stop_search"), threshold)
     present = set(safe["dimension"])
     dims = [d for d in SEARCH_DIMENSIONS if d in present] + sorted(present - set(SEARCH_DIMENSIONS))
     geographies = []
@@ -558,6 +1051,448 @@ def _summary(area_name: str, period: dict[str, Any] | None, comparison: list[dic
     return sentences
 
 
+# --- the force crime extract: context ------------------------------------------------------
+
+def _pct(part: float, whole: float) -> float | None:
+    return 100 * part / whole if whole else None
+
+
+def _safe(frame: pd.DataFrame, name: str, threshold: int) -> pd.DataFrame:
+    """A person-level table as it may be published (schema.yml's rule), and nothing else."""
+    if frame.empty:
+        return frame
+    return suppress_for_publication(frame, _published(name), threshold)
+
+
+def _and(items: list[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _settings(frames: dict[str, pd.DataFrame]) -> dict[str, float]:
+    settings = frames["settings"]
+    return dict(zip(settings["key"], settings["value"], strict=True)) if "key" in settings else {}
+
+
+def _definition(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any]:
+    """The serious violence definition the tables were built with (cfg.*, as the models read
+    it), in words; the run's config only where the warehouse does not hold it."""
+    sv, settings = config.serious_violence, _settings(frames)
+    if "group" in frames["sv_groups"]:
+        groups = list(frames["sv_groups"]["group"])
+    else:
+        groups = list(dict.fromkeys(sv.groups + (["sexual_offences"] if sv.sexual_offences
+                                                 else [])))
+    flagged = bool(settings.get("sv_knife_or_firearm_flagged", sv.knife_or_firearm_flagged))
+    domestic = bool(settings.get("sv_domestic_abuse", sv.domestic_abuse))
+    youth_under = int(settings.get("youth_under", config.people.youth_under))
+    codes = frames["sv_codes"]
+    if "code" in codes:
+        include = [c for c, keep in zip(codes["code"], codes["include"], strict=True) if keep]
+        exclude = [c for c, keep in zip(codes["code"], codes["include"], strict=True)
+                   if not keep]
+    else:
+        include, exclude = list(sv.include_codes), list(sv.exclude_codes)
+    offence_codes = frames["offence_codes"]
+    described = ({r["code"]: r["description"] for r in _records(offence_codes)}
+                 if "code" in offence_codes else {})
+
+    def named(code: str) -> str:
+        return f"{code} ({described[code]})" if described.get(code) else code
+
+    sexual = "sexual_offences" in groups
+    sentences = [
+        ("Serious violence counts every offence recorded under a Home Office offence code of "
+         "these groups: " + _and([GROUP_NAMES.get(g, g.replace("_", " ")) for g in groups])
+         + ".") if groups else
+        "Serious violence counts no offence group as a whole, only the codes named below.",
+        ("Any other offence flagged as involving a knife or sharp instrument, or a firearm, is "
+         "added." if flagged else
+         "Offences outside these groups are not added for involving a knife or a firearm."),
+        ("Offences flagged as domestic abuse are included." if domestic else
+         "Offences flagged as domestic abuse are left out, whatever the offence."),
+        "Sexual offences are included." if sexual else "Sexual offences are not included.",
+    ]
+    if include:
+        sentences.append("Codes added one by one: " + _and([named(c) for c in include]) + ".")
+    if exclude:
+        sentences.append("Codes left out one by one: " + _and([named(c) for c in exclude])
+                         + ".")
+    if not include and not exclude:
+        sentences.append("No offence code is added or left out one by one.")
+    default = type(sv)()
+    differences = []
+    if list(dict.fromkeys(groups)) != list(default.groups):
+        added = [g for g in groups if g not in default.groups]
+        dropped = [g for g in default.groups if g not in groups]
+        differences += [f"{GROUP_NAMES.get(g, g)} added" for g in added]
+        differences += [f"{GROUP_NAMES.get(g, g)} left out" for g in dropped]
+    if flagged != default.knife_or_firearm_flagged:
+        differences.append("knife- or firearm-flagged offences not added")
+    if domestic != default.domestic_abuse:
+        differences.append("domestic abuse left out")
+    if include or exclude:
+        differences.append("codes added or left out one by one")
+    sentences.append("This is svna's default definition, which follows the Serious Violence Duty "
+                     "guidance." if not differences else
+                     "This differs from svna's default definition (which follows the Serious "
+                     "Violence Duty guidance): " + "; ".join(differences) + ".")
+    codes_counted = []
+    if "serious_violence" in offence_codes:
+        counted = offence_codes["serious_violence"].fillna(False).astype(bool)
+        if "excluded" in offence_codes:  # an explicit exclusion wins over the group
+            counted &= ~offence_codes["excluded"].fillna(False).astype(bool)
+        rows = offence_codes[counted]
+        rank = {g: i for i, g in enumerate(groups)}
+        rows = rows.assign(_g=rows["offence_group"].map(rank).fillna(len(rank)),
+                           _c=rows["code"].map(_code_key))
+        codes_counted = [
+            dict(r, group_name=GROUP_NAMES.get(r["offence_group"], r["offence_group"]))
+            for r in _records(rows.sort_values(["_g", "_c"]).drop(columns=["_g", "_c"]))]
+    return {"sentences": sentences, "codes": codes_counted, "youth_under": youth_under,
+            "flagged": flagged, "domestic": domestic, "sexual": sexual}
+
+
+def _code_key(code: str) -> tuple:
+    """Home Office codes in their natural order: 4.1 before 4.10, 8N after 8."""
+    parts = re.findall(r"\d+|\D+", str(code))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def _measure_order(present: set[str]) -> list[str]:
+    youth = sorted(m for m in present if m.startswith(YOUTH_MEASURE_PREFIX))
+    order = [FORCE_SV, KNIFE, HOMICIDE, *youth]
+    return [m for m in order if m in present] + sorted(present - set(order))
+
+
+def _headline(rates: pd.DataFrame) -> list[dict[str, Any]]:
+    if rates.empty:
+        return []
+    return [{"measure": m, "headline": m == KNIFE,
+             "rows": [dict(r, small=not _missing(r["offences"])
+                           and r["offences"] < MIN_RELIABLE_COUNT)
+                      for r in _records(_where(rates, measure=m, sort=["geography_order"]))]}
+            for m in _measure_order(set(rates["measure"]))]
+
+
+def _spc(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    if frame.empty:
+        return []
+    present = list(dict.fromkeys(frame["series"]))
+    order = [s for s in SPC_SERIES if s in present] + [s for s in present if s not in SPC_SERIES]
+    charts = []
+    for series in order:
+        rows = frame[frame["series"] == series].sort_values("month", kind="stable")
+        summary = xmr_summary(rows.set_index("month"))
+        charts.append({"series": series, "sentence": _months_in_words(summary["sentence"]),
+                       "variation": summary["variation"], "figure": spc_figure(rows, series)})
+    return charts
+
+
+def _age_labels(frames: dict[str, pd.DataFrame]) -> list[str]:
+    bands = frames["age_bands"]
+    return list(bands.sort_values("lower_age")["label"]) if "label" in bands else []
+
+
+def _cells(frame: pd.DataFrame, count: str, *keys: str) -> dict[tuple, dict[str, Any]]:
+    """The rows of a suppressed table by their key columns, each marked `suppressed`."""
+    return {tuple(r[k] for k in keys): dict(r, suppressed=r.get(f"{count}_suppressed") == "yes")
+            for r in _records(frame)}
+
+
+def _youth(frame: pd.DataFrame, threshold: int, age_labels: list[str]) -> list[dict[str, Any]]:
+    safe = _safe(frame, "youth_violence", threshold)
+    if safe.empty:
+        return []
+    present = list(dict.fromkeys(safe["age_band"]))
+    bands = [b for b in age_labels if b in present]
+    bands += [b for b in present if b not in bands and b != "Age not recorded"]
+    bands += ["Age not recorded"] if "Age not recorded" in present else []
+    groups = []
+    for _, geo in safe.groupby("geography_order", sort=True):
+        cells = _cells(geo, "people", "age_band", "role")
+        rows = []
+        for band in bands:
+            victim, suspect = cells.get((band, "victim")), cells.get((band, "suspect"))
+            population = next((c["population"] for c in (victim, suspect)
+                               if c and not _missing(c["population"])), None)
+            rows.append({"band": band, "victim": victim, "suspect": suspect,
+                         "population": population})
+        groups.append({"name": geo["geography_name"].iloc[0],
+                       "level": geo["geography_level"].iloc[0], "rows": rows})
+    return groups
+
+
+def _repeats(frame: pd.DataFrame, threshold: int) -> dict[str, Any] | None:
+    safe = _safe(frame, "repeat_people", threshold)
+    if safe.empty:
+        return None
+    roles: dict[str, dict[str, Any]] = {}
+    for (role, measure), cell in _cells(safe, "people", "role", "measure").items():
+        key = ("people" if measure == "People" else
+               "repeat" if measure.startswith("More than once") else
+               "both" if measure.startswith("Also") else measure)
+        roles.setdefault(role, {})[key] = cell
+    rows = []
+    for key, label in (("people", "People"), ("repeat", "More than once in 12 months"),
+                       ("both", "Also in the other role")):
+        rows.append({"label": label, "victim": roles.get("victim", {}).get(key),
+                     "suspect": roles.get("suspect", {}).get(key)})
+    return {"roles": roles, "rows": rows}
+
+
+def _outcome_label(category: str, seeds: pd.DataFrame) -> str:
+    label = OUTCOME_CATEGORIES.get(category, category.replace("_", " ").capitalize())
+    if "category" in seeds and category not in ("not_yet", "unknown"):
+        codes = sorted(seeds.loc[seeds["category"] == category, "code"], key=_code_key)
+        if codes:
+            label += f" (outcome{'s' if len(codes) > 1 else ''} {', '.join(codes)})"
+    return label
+
+
+def _force_outcomes(frame: pd.DataFrame, seeds: pd.DataFrame) -> dict[str, Any] | None:
+    """Per geography: crimes, those with an outcome, and the shares of those charged, given
+    outcome 22 or another out-of-court outcome; and the area's full list of categories."""
+    if frame.empty:
+        return None
+    comparison, categories = [], []
+    for group in _geography_groups(frame):
+        crimes = {r["outcome_category"]: int(r["crimes"] or 0) for r in group["rows"]}
+        total = sum(crimes.values())
+        finalised = total - crimes.get("not_yet", 0)
+        charge, diversion = crimes.get("charge_summons", 0), crimes.get("diversion", 0)
+        other = sum(crimes.get(c, 0) for c in OTHER_OUT_OF_COURT)
+        rest = finalised - charge - diversion - other
+        comparison.append({
+            "name": group["name"], "level": group["level"], "crimes": total,
+            "finalised": finalised, "open_pct": _pct(crimes.get("not_yet", 0), total),
+            "cells": [(n, _pct(n, finalised)) for n in (charge, diversion, other, rest)],
+        })
+        if group["level"] == "area":
+            order = list(OUTCOME_CATEGORIES)
+            rows = sorted(group["rows"], key=lambda r: (
+                order.index(r["outcome_category"]) if r["outcome_category"] in order
+                else len(order), r["outcome_category"]))
+            categories = [dict(r, label=_outcome_label(r["outcome_category"], seeds),
+                               share_of_finalised_pct=None if r["outcome_category"] == "not_yet"
+                               else r["share_of_finalised_pct"]) for r in rows]
+    return {"comparison": comparison, "categories": categories}
+
+
+def _suspect_outcomes(frame: pd.DataFrame, threshold: int, age_labels: list[str]
+                      ) -> list[dict[str, Any]]:
+    safe = _safe(frame, "suspect_outcomes", threshold)
+    if safe.empty:
+        return []
+    dimensions = []
+    for dimension in ("Age band", "Sex", "Ethnic group"):
+        rows = safe[safe["dimension"] == dimension]
+        if rows.empty:
+            continue
+        present = list(dict.fromkeys(rows["value"]))
+        first = {"Age band": age_labels, "Sex": ["Female", "Male"],
+                 "Ethnic group": list(ETHNIC_ORDER)}[dimension]
+        values = [v for v in first if v in present]
+        values += sorted(v for v in present if v not in values and v not in TRAILING_VALUES)
+        values += [v for v in TRAILING_VALUES if v in present]
+        cells = _cells(rows, "suspects", "value", "outcome_group")
+        zero = {"suspects": 0, "share_pct": 0.0, "suppressed": False}  # no row: none
+        table = [{"value": value, "cells": [cells.get((value, outcome), zero)
+                                            for outcome in SUSPECT_OUTCOME_GROUPS]}
+                 for value in values]
+        dimensions.append({"name": dimension, "rows": table})
+    return dimensions
+
+
+def _disproportionality(frame: pd.DataFrame, threshold: int) -> list[dict[str, Any]]:
+    """Per measure, White (the reference) first. A reference group whose count is suppressed
+    takes every index of its measure with it: rate / RRI would give its rate back."""
+    safe = _safe(frame, "disproportionality", threshold)
+    if safe.empty:
+        return []
+    present = list(dict.fromkeys(safe["measure"]))
+    order = [m for m in DISPROPORTIONALITY_MEASURES if m in present]
+    order += [m for m in present if m not in order]
+    measures = []
+    for measure in order:
+        rows = safe[safe["measure"] == measure]
+        rank = {g: i for i, g in enumerate(ETHNIC_ORDER)}
+        rows = rows.assign(_r=rows["ethnic_group"].map(rank).fillna(len(rank))).sort_values(
+            ["_r", "ethnic_group"]).drop(columns="_r")
+        records = []
+        for r in _records(rows):
+            suppressed = r.get("events_suppressed") == "yes"
+            per_suspect = str(r["rate_unit"]).startswith("%")
+            records.append(dict(
+                r, suppressed=suppressed, reference=r["ethnic_group"] == REFERENCE_GROUP,
+                reliable=None if suppressed else bool(r["reliable"]),
+                # a count of suspects is person-level too: shown only from the threshold
+                denominator=None if per_suspect and (_missing(r["denominator"])
+                                                     or r["denominator"] < threshold)
+                else r["denominator"],
+                denominator_suppressed=per_suspect and not _missing(r["denominator"])
+                and 0 < r["denominator"] < threshold, per_suspect=per_suspect))
+        reference_suppressed = any(r["reference"] and r["suppressed"] for r in records)
+        unit = records[0]["rate_unit"] if records else ""
+        measures.append({
+            "measure": measure, "rows": records, "reference_suppressed": reference_suppressed,
+            "rate_unit": unit, "events_label": EVENT_LABELS.get(measure, "Events"),
+            "denominator_label": ("Suspects with a final outcome" if str(unit).startswith("%")
+                                  else "Residents (Census 2021)"),
+            "unreliable": any(r["reliable"] is False and not r["reference"] for r in records),
+            "missing_groups": [g for g in ETHNIC_ORDER
+                               if g not in {r["ethnic_group"] for r in records}],
+        })
+    return measures
+
+
+def _pooled(rows: pd.DataFrame, months: list[str]) -> float | None:
+    """% recorded over some months, or None when a month is missing or suppressed."""
+    window = rows[rows["month"].isin(months)]
+    if len(months) == 0 or len(window) < len(months) or window["recorded"].isna().any():
+        return None
+    people = float(window["people"].sum())
+    return 100 * float(window["recorded"].sum()) / people if people else None
+
+
+def _recording(frame: pd.DataFrame, threshold: int, completeness: float) -> dict[str, Any] | None:
+    safe = _safe(frame, "recording_completeness", threshold)
+    area = _where(safe, geography_level="area", sort=["month"])
+    if area.empty:
+        return None
+    threshold_pct = 100 * completeness
+    months = sorted(set(area["month"]))
+    last3 = months[-3:]
+    last6 = months[-6:] if len(months) >= 6 else []
+    previous6 = months[-12:-6] if len(months) >= 12 else []
+    below, trends = [], []
+    for role in ("victim", "suspect"):
+        for field in FIELDS:
+            rows = area[(area["role"] == role) & (area["field"] == field)]
+            if rows.empty:
+                continue
+            name = f"{ROLE_POSSESSIVE[role]} {field.lower()}"
+            recent = rows[rows["month"].isin(last3) & rows["recorded_pct"].notna()]
+            short = recent[recent["recorded_pct"] < threshold_pct]
+            if not short.empty:
+                below.append({"name": name, "months": len(short), "of": len(last3),
+                              "values": [(r["month"], r["recorded_pct"])
+                                         for _, r in short.iterrows()]})
+            latest, before = _pooled(rows, last6), _pooled(rows, previous6)
+            change = None if latest is None or before is None else latest - before
+            verdict = (MISSING if change is None else "improving" if change >= TREND_POINTS
+                       else "worsening" if change <= -TREND_POINTS else "little changed")
+            trends.append({"role": role, "field": field, "name": name, "previous": before,
+                           "latest": latest, "change": change, "verdict": verdict,
+                           "below": not short.empty})
+    cells = {(r["month"], r["role"], r["field"]): r for r in _records(area)}
+    columns = [(r, f) for r in ("victim", "suspect") for f in FIELDS
+               if any(key[1:] == (r, f) for key in cells)]
+    return {
+        "threshold_pct": threshold_pct, "last3": last3, "last6": last6, "previous6": previous6,
+        "below": below, "trends": trends,
+        "figure": recording_figure(area, threshold_pct),
+        "columns": [f"{ROLE_POSSESSIVE[r].capitalize()} {f.lower()}" for r, f in columns],
+        "rows": [{"month": m, "cells": [
+            None if (m, *c) not in cells else
+            {"pct": cells[(m, *c)]["recorded_pct"],
+             "suppressed": cells[(m, *c)]["people_suppressed"] == "yes"}
+            for c in columns]} for m in months],
+    }
+
+
+def _time(profile: pd.DataFrame) -> dict[str, Any] | None:
+    if profile.empty:
+        return None
+    grid = heatmap_grid(profile)
+    seasonal = _where(profile, profile="month_by_year", sort=["period_a", "period_b"])
+    years = sorted({int(y) for y in seasonal["period_a"]}) if not seasonal.empty else []
+    counts = {(int(r.period_a), int(r.period_b)): r.offences for r in seasonal.itertuples()}
+    return {
+        "heatmap": heatmap_figure(grid),
+        "seasonality": seasonality_figure(profile),
+        "hours": list(range(24)),
+        "days": [{"day": day, "values": list(grid.loc[grid["day_number"] == i + 1, "offences"])}
+                 for i, day in enumerate(DAYS)] if int(grid["offences"].sum()) else [],
+        "years": years,
+        "months": [{"month": name, "values": [counts.get((y, i + 1)) for y in years]}
+                   for i, name in enumerate(MONTHS)] if years else [],
+    }
+
+
+def _force_summary(period: dict[str, Any] | None, headline: list[dict[str, Any]],
+                   spc: list[dict[str, Any]]) -> list[str]:
+    area = {g["measure"]: next((r for r in g["rows"] if r["geography_level"] == "area"), None)
+            for g in headline}
+    knife, homicide = area.get(KNIFE), area.get(HOMICIDE)
+    if not period or not knife:
+        return []
+    text = (f"The force's own crime records hold {fmt_num(knife['offences'])} knife or sharp "
+            f"instrument serious violence offences (the Home Office headline measure) in "
+            f"{month_label(period['latest_12_start'])} to {month_label(period['latest_month'])}"
+            f", {fmt_num(knife['rate_per_100k'], 1)} per 100,000 residents (95% CI "
+            f"{fmt_ci(knife['ci_lower'], knife['ci_upper'], 1, ' to ')})")
+    if homicide:
+        count = homicide["offences"]
+        text += f", and {fmt_num(count)} homicide{'' if count == 1 else 's'}"
+    sentences = [text + "."]
+    knife_spc = next((c for c in spc if c["series"].startswith(KNIFE)), None)
+    if knife_spc and knife_spc["sentence"]:
+        sentences.append(f"Knife or sharp instrument serious violence, month by month: "
+                         f"{knife_spc['sentence'][0].lower()}{knife_spc['sentence'][1:]}")
+    return sentences
+
+
+def _force(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any] | None:
+    """Everything sections 9-16 show; None when the force extract holds no data."""
+    monthly = frames["force_monthly"]
+    if monthly.empty:
+        return None
+    threshold = config.suppression.threshold
+    settings = _settings(frames)
+    completeness = float(settings.get("completeness_threshold",
+                                      config.people.completeness_threshold))
+    period = _one_row(frames["force_reporting_period"])
+    age_labels = _age_labels(frames)
+    definition = _definition(frames, config)
+    headline = _headline(frames["force_rates"])
+    spc = _spc(frames["spc"])
+    youth_measure = next((m for m in _measure_order(set(monthly["measure"]))
+                          if m.startswith(YOUTH_MEASURE_PREFIX)), None)
+    youth = _youth(frames["youth_violence"], threshold, age_labels)
+    disproportionality = _disproportionality(frames["disproportionality"], threshold)
+    outcome22 = frames["outcome22_monthly"]
+    quality = _records(_where(frames["force_data_quality"], sort=["check_order"]))
+    return {
+        "period": period,
+        "definition": definition,
+        "headline": headline,
+        "headline_figure": headline_trend_figure(monthly),
+        "summary": _force_summary(period, headline, spc),
+        "spc": spc,
+        "youth": youth,
+        "youth_measure": youth_measure,
+        "youth_rates_figure": youth_rates_figure(_area(youth)),
+        "youth_trend_figure": single_trend_figure(
+            _where(monthly, geography_level="area", measure=youth_measure, sort=["month"]),
+            youth_measure or "", VERMILLION) if youth_measure else None,
+        "time": _time(frames["time_profile"]),
+        "repeats": _repeats(frames["repeat_people"], threshold),
+        "no_person_id": next((r["value"] for r in quality
+                              if str(r["measure"]).startswith("Victims and suspects with no "
+                                                              "person id")), None),
+        "outcomes": _force_outcomes(frames["outcomes_force"], frames["ho_outcome_codes"]),
+        "outcome22_figure": outcome22_figure(
+            outcome22, period["latest_12_start"] if period else None),
+        "suspect_outcomes": _suspect_outcomes(frames["suspect_outcomes"], threshold,
+                                              age_labels),
+        "disproportionality": disproportionality,
+        "disproportionality_figure": disproportionality_figure(disproportionality),
+        "recording": _recording(frames["recording_completeness"], threshold, completeness),
+        "quality": quality,
+    }
+
+
 def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any]:
     """Everything the template shows, already chosen and ordered; the template only lays out."""
     area_name, threshold = config.area.name, config.suppression.threshold
@@ -575,12 +1510,17 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
     monthly = (sv_trend.pivot_table(index="month", columns="geography_order", values="incidents",
                                     aggfunc="sum") if not sv_trend.empty else pd.DataFrame())
     top_n = config.report.top_lsoas
+    force = _force(frames, config)
+    summary = _summary(area_name, period, comparison, rates, concentration, deprivation)
+    if force and period:
+        summary += force["summary"]
     return {
         "area_name": area_name,
         "marking": config.report.protective_marking,
         "threshold": threshold,
         "period": period,
-        "summary": _summary(area_name, period, comparison, rates, concentration, deprivation),
+        "summary": summary,
+        "force": force,
         "figures": {
             "trend": trend_figure(_where(sv_trend, geography_level="area"), area_name),
             "districts": district_trend_figure(_where(sv_trend, geography_level="district")),

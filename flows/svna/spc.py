@@ -39,7 +39,15 @@ def build_spc(con: duckdb.DuckDBPyConnection) -> int:
         else pd.DataFrame(columns=COLUMNS)
     con.register("svna_spc", frame)
     try:
-        con.execute("CREATE OR REPLACE TABLE assessment.spc AS SELECT * FROM svna_spc")
+        con.execute(  # types stated: a column of all-missing values would have none
+            "CREATE OR REPLACE TABLE assessment.spc AS SELECT series::VARCHAR AS series, "
+            "month::VARCHAR AS month, value::DOUBLE AS value, mean::DOUBLE AS mean, "
+            "upper_limit::DOUBLE AS upper_limit, lower_limit::DOUBLE AS lower_limit, "
+            "upper_two_sigma::DOUBLE AS upper_two_sigma, "
+            "lower_two_sigma::DOUBLE AS lower_two_sigma, outside_limits::BOOLEAN AS "
+            "outside_limits, shift::BOOLEAN AS shift, trend::BOOLEAN AS trend, "
+            "two_of_three::BOOLEAN AS two_of_three, variation::VARCHAR AS variation, "
+            "note::VARCHAR AS note FROM svna_spc")
     finally:
         con.unregister("svna_spc")
     return len(charts)

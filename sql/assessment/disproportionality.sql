@@ -44,10 +44,12 @@ SELECT
         AS rate,
     CASE r.kind WHEN 'rate' THEN 'per 1,000 residents' ELSE '% of suspects' END AS rate_unit,
     round((r.events / r.denominator) / (w.events / w.denominator), 2) AS rri,
-    round(exp(ln((r.events / r.denominator) / (w.events / w.denominator))
-              - 1.959964 * sqrt(se2)), 2) AS rri_lower,
-    round(exp(ln((r.events / r.denominator) / (w.events / w.denominator))
-              + 1.959964 * sqrt(se2)), 2) AS rri_upper,
+    CASE WHEN r.ethnic_group <> 'White' THEN  -- the reference against itself has no interval
+        round(exp(ln((r.events / r.denominator) / (w.events / w.denominator))
+                  - 1.959964 * sqrt(se2)), 2) END AS rri_lower,
+    CASE WHEN r.ethnic_group <> 'White' THEN
+        round(exp(ln((r.events / r.denominator) / (w.events / w.denominator))
+                  + 1.959964 * sqrt(se2)), 2) END AS rri_upper,
     r.events >= 10 AND w.events >= 10 AS reliable
 FROM rates AS r
 JOIN rates AS w ON w.measure = r.measure AND w.ethnic_group = 'White'
