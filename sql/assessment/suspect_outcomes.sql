@@ -1,6 +1,9 @@
 -- Suspects of serious violence (latest 12 months, whole area) with a final outcome, by age
 -- band, sex and ethnic group: how many were charged, given outcome 22, another out-of-court
 -- outcome, or no further action. Person-level: small counts are suppressed on publication.
+-- Suspects whose age, sex or ethnicity is not recorded are left out of that breakdown (their
+-- recording is the subject of recording_completeness): a small 'not recorded' row would
+-- otherwise force the suppression of large counts around it.
 WITH suspects AS (
     SELECT f.*,
            CASE WHEN f.outcome_code = '22' THEN 'Outcome 22 (diversion)'
@@ -25,5 +28,6 @@ SELECT dimension, value, outcome_group, count(*) AS suspects,
        round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY dimension, value), 1)
            AS share_pct
 FROM long
+WHERE value NOT IN ('Not recorded', 'Unknown code')
 GROUP BY dimension, value, outcome_group
 ORDER BY dimension, value, outcome_group
