@@ -34,12 +34,12 @@ from unittest.mock import ANY
 
 import pytest
 
-from svna import datasets, ingest, mappings, models, spc, validate, warehouse
+from svna import datasets
 from svna.config import Config
 from svna.pseudonymise import key_from_environment, pseudonymiser
 from svna.stats import relative_rate_index
 
-from conftest import write_csv, write_reference
+from conftest import build_warehouse, write_csv, write_reference
 
 A, B, C = "E07000101", "E07000102", "E07000103"
 A1, A2, B1, C1 = "E01000011", "E01000012", "E01000021", "E01000031"
@@ -134,16 +134,7 @@ def pin_mtimes(raw: Path, later: dict[str, int]) -> None:
 
 def build(raw: Path, db: Path, **settings):
     """The pipeline without reports, with config settings beyond the area."""
-    declared = datasets.load_datasets()
-    con = warehouse.connect(db)
-    ingest.ingest(con, raw, declared, "test-run", mappings.load_mappings(declared))
-    validate.run_validation(con, declared, "test-run")
-    ingest.activate(con, raw)
-    config = Config.model_validate({"area": {"name": "Test area", "districts": [A, B]},
-                                    **settings})
-    models.run_models(con, config)
-    spc.build_spc(con)
-    return con
+    return build_warehouse(raw, db, [A, B], **settings)
 
 
 # ============================================================================================
@@ -851,7 +842,6 @@ def test_a_code_named_twice_does_not_duplicate_crimes(edge):
 
 
 def test_a_code_both_included_and_excluded_is_refused_by_the_config():
-    from svna.config import Config
 
     with pytest.raises(ValueError, match=r"code\(s\) \['4\.1'\] are both included and excluded"):
         Config.model_validate({"area": {"name": "x", "districts": [A]}, "serious_violence": {
