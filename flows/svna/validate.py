@@ -39,7 +39,8 @@ def _set(values) -> str:
 
 def _between(col: str, kw: dict) -> str:
     """Numbers compare as numbers (text that is not one is unexpected); text bounds, such as
-    ISO dates, compare as text, as GX's pandas engine does on a text column."""
+    ISO dates, compare as text. GX 1.x's pandas engine cannot run either on a text column
+    (it fails the check without counts), so such checks are svna's alone."""
     bounds = [kw.get("min_value"), kw.get("max_value")]
     textual = any(isinstance(b, str) for b in bounds)
     value = col if textual else f"TRY_CAST({col} AS DOUBLE)"
