@@ -23,6 +23,7 @@ from svna.demo import (
     NEIGHBOUR_DISTRICTS,
     generate_demo_data,
 )
+from svna.ingest import recognise
 from svna.mappings import load_mappings
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
@@ -98,9 +99,11 @@ def test_same_seed_same_bytes_and_other_seed_other_bytes(demo, tmp_path):
     generate_demo_data(tmp_path / "other", seed=7, months=MONTHS, end_month=END_MONTH)
     first, again, other = (_all_files(p) for p in (raw, tmp_path / "again", tmp_path / "other"))
     assert sum(name.endswith(".xlsx") for name in first) == 12  # workbooks too, zip and all
+    assert sum(name.startswith("partners/") for name in first) == 6 * MONTHS + 5 + 1
     assert first == again
     assert first.keys() == other.keys()
     assert first != other
+    assert all(first[name] != other[name] for name in first if name.startswith("partners/"))
 
 
 def test_summary_lists_what_was_written(demo):
@@ -640,28 +643,432 @@ def test_lsoa_codes_switch_from_2011_to_2021_after_twelve_months(force_tables):
     assert all(prefixes[m]["E0190"] > 1000 and not prefixes[m]["E0180"] for m in months[12:])
 
 
+def _files_of_the_generator_at(commit: str, tmp_path: Path, monkeypatch) -> dict[str, str]:
+    """sha256 of every file demo.py as of `commit` writes with the demo fixture's arguments."""
+    try:
+        source = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{commit}:flows/svna/demo.py"],
+            capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("no git history here to take the earlier generator from")
+    module_name = f"demo_at_{commit[:12]}"
+    module_path = tmp_path / f"{module_name}.py"
+    module_path.write_bytes(source)
+    spec = importlib.util.spec_from_file_location(module_name, module_path)
+    before = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, before)  # its dataclasses look themselves up
+    spec.loader.exec_module(before)
+    before.generate_demo_data(tmp_path / module_name, months=MONTHS, end_month=END_MONTH)
+    return {name: hashlib.sha256(data).hexdigest()
+            for name, data in _all_files(tmp_path / module_name).items()}
+
+
 def test_police_uk_and_reference_files_are_as_before_the_force_extract(demo, tmp_path,
                                                                         monkeypatch):
     """The force extract and census draw from streams of their own: everything the generator
     wrote before they were added comes out byte for byte as before."""
-    try:
-        source = subprocess.run(
-            ["git", "-C", str(REPO), "show", f"{DEMO_BEFORE_FORCE_EXTRACT}:flows/svna/demo.py"],
-            capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        pytest.skip("no git history here to take the earlier generator from")
-    module_path = tmp_path / "demo_before_force_extract.py"
-    module_path.write_bytes(source)
-    spec = importlib.util.spec_from_file_location("demo_before_force_extract", module_path)
-    before = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, before)  # its dataclasses look themselves up
-    spec.loader.exec_module(before)
-    before.generate_demo_data(tmp_path / "before", months=MONTHS, end_month=END_MONTH)
-    old = {name: hashlib.sha256(data).hexdigest()
-           for name, data in _all_files(tmp_path / "before").items()}
+    old = _files_of_the_generator_at(DEMO_BEFORE_FORCE_EXTRACT, tmp_path, monkeypatch)
     new = {name: hashlib.sha256(data).hexdigest() for name, data in _all_files(demo[0]).items()}
     assert len(old) > 40
     assert {name: new.get(name) for name in old} == old
     assert {name for name in new if name not in old} == {
-        name for name in new if name.startswith("force_extract/")
-        or name.startswith("reference/census2021_")}
+        name for name in new if name.startswith(("force_extract/", "reference/census2021_",
+                                                 "partners/"))}
+
+
+# --- The partners' data (A&E, hospital, ambulance, youth justice, schools, social care,
+# probation, aggregates) ---------------------------------------------------------------------
+
+# demo.py as it was before the partners' data was added: everything it wrote must come out
+# byte for byte.
+DEMO_BEFORE_PARTNERS = "e37950bd20c8d8d6792e59e25ddeaa54cbf7ee81"
+PARTNER_COLUMNS = {
+    "ae_assaults": [
+        "site_code", "reporting_period_start", "reporting_period_end", "attendance_id",
+        "arrival_date", "arrival_time", "assault_date", "assault_time", "assault_method",
+        "assault_method_other", "location_type", "location_description", "location_lsoa_code",
+        "age_band", "sex"],
+    "hospital_admissions": ["admission_id", "person_id", "admission_date", "icd10_cause", "age",
+                            "sex", "ethnicity", "lsoa_code"],
+    "ambulance_callouts": ["incident_id", "call_datetime", "category", "longitude", "latitude",
+                           "lsoa_code"],
+    "youth_justice": ["person_id", "offence_date", "offence_type", "disposal",
+                      "first_time_entrant", "age", "sex", "ethnicity", "lsoa_code"],
+    "school_exclusions": ["person_id", "exclusion_date", "exclusion_type", "reason",
+                          "school_phase", "age", "sex", "ethnicity", "lsoa_code"],
+    "social_care_assessments": ["person_id", "assessment_date", "factor_cce", "factor_gangs",
+                                "factor_serious_violence", "age", "sex", "ethnicity",
+                                "lsoa_code"],
+    "probation_caseload": ["person_id", "snapshot_date", "index_offence",
+                           "violent_index_offence", "age", "sex", "lsoa_code"],
+    "partner_aggregates": ["source", "measure", "month", "area_code", "count", "suppressed"],
+}
+MONTHLY_PARTNERS = ["ae_assaults", "hospital_admissions", "ambulance_callouts", "youth_justice",
+                    "school_exclusions", "social_care_assessments"]
+QUARTER_ENDS = [m for m in EXPECTED_MONTHS if int(m[5:]) % 3 == 0]
+HES_MONTHS = EXPECTED_MONTHS[-12:]
+HES_IDENTIFYING = {"NHS Number", "Patient Name", "Postcode"}
+DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+OFFENCE_TYPES = {"violence against the person", "sexual offences", "robbery",
+                 "possession of weapons", "drugs", "theft", "burglary",
+                 "criminal damage and arson", "public order", "motoring", "other"}
+DISPOSALS = {"youth caution", "youth conditional caution", "outcome 22", "referral order",
+             "youth rehabilitation order", "fine", "discharge", "custody", "other"}
+EXCLUSION_REASONS = {
+    "physical assault against a pupil", "physical assault against an adult",
+    "verbal abuse or threatening behaviour against a pupil",
+    "verbal abuse or threatening behaviour against an adult",
+    "use or threat of use of an offensive weapon or prohibited item", "bullying", "racist abuse",
+    "abuse against sexual orientation and gender identity", "abuse relating to disability",
+    "sexual misconduct", "drug and alcohol related", "damage", "theft",
+    "inappropriate use of social media or online technology", "persistent disruptive behaviour",
+    "other"}
+ASSAULT_OR_WEAPON = {"physical assault against a pupil", "physical assault against an adult",
+                     "use or threat of use of an offensive weapon or prohibited item"}
+POLICE_VWI = {"1", "2", "4.1", "5D", "5E", "8N", "8P"}
+
+
+def _partner(raw: Path, name: str, months: list[str] | None = None) -> list[dict[str, str]]:
+    """All rows of one partner dataset (files of the months given, else all), each with the
+    month of its file."""
+    return [dict(row, file_month=path.stem[-7:])
+            for path in sorted((raw / "partners" / name).glob("*.csv"))
+            if months is None or path.stem[-7:] in months for row in _rows(path)]
+
+
+def _hospital_mapping():
+    return next(m for m in load_mappings(datasets.load_datasets())
+                if m.name == "demo-hospital-admissions")
+
+
+def test_partner_files_per_month_with_the_canonical_headers(demo):
+    raw, summary = demo
+    for name in MONTHLY_PARTNERS:
+        assert sorted(p.name for p in (raw / "partners" / name).iterdir()) == [
+            f"{name}_{month}.csv" for month in EXPECTED_MONTHS]
+    assert sorted(p.name for p in (raw / "partners" / "probation_caseload").iterdir()) == [
+        f"probation_caseload_{month}.csv" for month in QUARTER_ENDS]
+    assert [p.name for p in (raw / "partners" / "aggregates").iterdir()] == [
+        "partner_aggregates.csv"]
+    for name, columns in PARTNER_COLUMNS.items():
+        if (STAGING / f"{name}.yml").exists():  # declared by the staging layer
+            assert _declared(name) == columns, name
+        for path in sorted((raw / "partners").rglob(f"{name}*.csv")):
+            if name == "hospital_admissions" and path.stem[-7:] in HES_MONTHS:
+                continue
+            assert _first_line(path) == (",".join(columns) + "\n").encode(), path.name
+            assert b"\r" not in path.read_bytes()
+    assert summary["partners"]["hospital_admissions"] == {
+        "canonical_months": EXPECTED_MONTHS[:2], "hes_months": HES_MONTHS}
+    assert summary["partners"]["probation_snapshots"] == QUARTER_ENDS
+    assert summary["partners"]["files"] == {
+        **{name: MONTHS for name in MONTHLY_PARTNERS}, "probation_caseload": len(QUARTER_ENDS),
+        "partner_aggregates": 1}
+    assert summary["partners"]["rows"] == {
+        name: len(_partner(raw, "aggregates" if name == "partner_aggregates" else name))
+        for name in PARTNER_COLUMNS}
+
+
+def test_partner_rows_hold_canonical_values(demo):
+    raw, _ = demo
+    lsoa = r"E01\d{6}"
+    sexes, flags = {"M", "F", "U"}, {"Y", "N"}
+    people = ("hospital_admissions", "youth_justice", "school_exclusions",
+              "social_care_assessments")
+    for name in people:
+        for row in _partner(raw, name, EXPECTED_MONTHS[:2] if name == "hospital_admissions"
+                            else None):
+            assert row["sex"] in sexes and row["ethnicity"] in ETHNICITY_CODES | {""}, name
+            assert re.fullmatch(r"\d{1,3}", row["age"]) and re.fullmatch(lsoa, row["lsoa_code"])
+    for row in _partner(raw, "ae_assaults"):
+        month = row["file_month"]
+        assert row["site_code"] == "ZZ901" and re.fullmatch(r"[A-Z0-9]+", row["attendance_id"])
+        assert (row["reporting_period_start"], row["reporting_period_end"][:7]) == (
+            f"{month}-01", month)
+        assert row["arrival_date"][:7] == month and re.fullmatch(DAY, row["assault_date"])
+        assert re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", row["arrival_time"])
+        assert row["assault_time"] == "" or re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d",
+                                                         row["assault_time"])
+        if row["assault_time"]:
+            assert (row["assault_date"], row["assault_time"]) < (row["arrival_date"],
+                                                                 row["arrival_time"])
+        assert row["assault_method"] in {"body part", "blunt object", "knife or sharp object",
+                                         "firearm", "other"}
+        assert bool(row["assault_method_other"]) == (row["assault_method"] == "other")
+        assert row["location_type"] in {"street", "licensed premises", "home", "school",
+                                        "other"}
+        assert row["location_lsoa_code"] == "" or re.fullmatch(lsoa, row["location_lsoa_code"])
+        assert row["age_band"] in {"0-9", "10-17", "18-24", "25-34", "35-44", "45-54", "55-64",
+                                   "65+"} and row["sex"] in sexes
+    for row in _partner(raw, "hospital_admissions", EXPECTED_MONTHS[:2]):
+        assert re.fullmatch(r"P\d{7}", row["person_id"])
+        assert row["admission_date"][:7] == row["file_month"]
+        assert re.fullmatch(r"X8[5-9]|X9\d|Y0\d", row["icd10_cause"])
+    for row in _partner(raw, "ambulance_callouts"):
+        assert re.fullmatch(DAY + r" ([01]\d|2[0-3]):[0-5]\d", row["call_datetime"])
+        assert row["call_datetime"][:7] == row["file_month"]
+        assert row["category"] in {"assault", "stabbing", "shooting"}
+        assert re.fullmatch(r"-1\.\d{6}", row["longitude"])
+        assert re.fullmatch(r"51\.\d{6}", row["latitude"])
+        assert row["lsoa_code"] == "" or re.fullmatch(lsoa, row["lsoa_code"])
+    assert len({row["incident_id"] for row in _partner(raw, "ambulance_callouts")}) == len(
+        _partner(raw, "ambulance_callouts"))
+    for row in _partner(raw, "youth_justice"):
+        assert row["offence_date"][:7] == row["file_month"] and 10 <= int(row["age"]) <= 17
+        assert row["offence_type"] in OFFENCE_TYPES and row["disposal"] in DISPOSALS
+        assert row["first_time_entrant"] in flags
+    for row in _partner(raw, "school_exclusions"):
+        assert row["exclusion_date"][:7] == row["file_month"] and 4 <= int(row["age"]) <= 16
+        assert date.fromisoformat(row["exclusion_date"]).weekday() < 5
+        assert row["exclusion_type"] in {"suspension", "permanent"}
+        assert row["reason"] in EXCLUSION_REASONS
+        assert row["school_phase"] in {"primary", "secondary", "special",
+                                       "alternative provision"}
+    for row in _partner(raw, "social_care_assessments"):
+        factors = [row[k] for k in ("factor_cce", "factor_gangs", "factor_serious_violence")]
+        assert set(factors) <= flags and "Y" in factors and int(row["age"]) <= 17
+    for row in _partner(raw, "probation_caseload"):
+        day = date.fromisoformat(row["snapshot_date"])
+        assert row["snapshot_date"][:7] == row["file_month"] and day.month % 3 == 0
+        assert date.fromordinal(day.toordinal() + 1).day == 1  # the end of a quarter
+        assert row["index_offence"] in OFFENCE_TYPES and int(row["age"]) >= 18
+        assert row["violent_index_offence"] == _yes_no(
+            row["index_offence"] in {"violence against the person", "robbery"})
+        assert row["sex"] in sexes and re.fullmatch(lsoa, row["lsoa_code"])
+    districts = {code for code, _ in DEMO_DISTRICTS}
+    aggregates = _partner(raw, "aggregates")
+    assert {row["month"] for row in aggregates} == set(EXPECTED_MONTHS)
+    for row in aggregates:
+        assert row["source"] == "ae_assaults" and row["area_code"] in districts
+        assert row["suppressed"] in flags
+        assert (row["count"] == "") == (row["suppressed"] == "Y")
+        assert row["count"] == "" or int(row["count"]) >= 5
+    assert {row["suppressed"] for row in aggregates} == flags
+
+
+def _yes_no(flag: bool) -> str:
+    return "Y" if flag else "N"
+
+
+def test_partner_lsoa_codes_switch_from_2011_to_2021_like_the_police_data(demo):
+    raw, _ = demo
+    vintages = defaultdict(Counter)
+    for name, column in (("ae_assaults", "location_lsoa_code"), ("ambulance_callouts",
+                         "lsoa_code"), ("youth_justice", "lsoa_code"),
+                         ("school_exclusions", "lsoa_code"),
+                         ("social_care_assessments", "lsoa_code"),
+                         ("probation_caseload", "lsoa_code"),
+                         ("hospital_admissions", "lsoa_code")):
+        for row in _partner(raw, name):
+            code = row.get(column) or row.get("LSOA of Residence")
+            if code:
+                vintages[row["file_month"]][code[:5]] += 1
+    for month in EXPECTED_MONTHS[:12]:
+        assert vintages[month]["E0180"] > 100 and not vintages[month]["E0190"], month
+    for month in EXPECTED_MONTHS[12:]:
+        assert vintages[month]["E0190"] > 100 and not vintages[month]["E0180"], month
+
+
+def test_ae_sees_more_assaults_than_the_police_record(force_demo):
+    """Every month more attendances than police-recorded violence with injury; the ones the
+    police know of carry the crime's date and time, and ~40% match none (hidden violence),
+    mostly nights out at licensed premises in the town centres."""
+    raw, summary = force_demo
+    offences = _canonical(raw, "offences")
+    months = sorted({row["month"] for row in offences})  # the 14 canonical months
+    police = Counter(row["month"] for row in offences if row["offence_code"] in POLICE_VWI)
+    known_times = {row["committed_from"] for row in offences
+                   if row["offence_code"] in POLICE_VWI}
+    attendances = _partner(raw, "ae_assaults", months[:-1])  # the last: crimes recorded later
+    per_month = Counter(row["file_month"] for row in attendances)
+    assert all(per_month[m] > 1.1 * police[m] for m in months[:-1]), (per_month, police)
+    hidden = [f"{row['assault_date']} {row['assault_time']}" not in known_times
+              for row in attendances]
+    assert 0.35 <= sum(hidden) / len(hidden) <= 0.45
+    assert 0.35 <= summary["partners"]["ae_hidden_share"] <= 0.45
+
+    def night_out(row: dict[str, str]) -> bool:
+        if not row["assault_time"]:
+            return False
+        weekday, hour = date.fromisoformat(row["assault_date"]).weekday(), \
+            int(row["assault_time"][:2])
+        return (weekday in (4, 5) and hour >= 22) or (weekday in (5, 6) and hour <= 2)
+
+    shares = defaultdict(list)
+    for row, unknown in zip(attendances, hidden, strict=True):
+        shares[night_out(row)].append(unknown)
+        shares[row["location_type"]].append(unknown)
+    assert sum(shares[True]) / len(shares[True]) > 0.6 > 0.3 > sum(shares[False]) / len(
+        shares[False])
+    assert sum(shares["licensed premises"]) / len(shares["licensed premises"]) > 0.6
+    geocoded = sum(bool(row["location_lsoa_code"]) for row in attendances) / len(attendances)
+    assert 0.75 < geocoded < 0.85
+    # the town centres: 1.5 to 2 times the police's count of violence with injury
+    centres = set(summary["partners"]["town_centre_lsoas"])
+    assert len(centres) == 12  # six LSOAs, each with its 2011 and 2021 code
+    in_centres = sum(row["location_lsoa_code"] in centres for row in attendances)
+    police_there = sum(row["lsoa_code"] in centres for row in offences
+                       if row["offence_code"] in POLICE_VWI and row["month"] in months[:-1])
+    assert 1.5 <= in_centres / police_there <= 2.0
+
+
+def test_admissions_and_callouts_follow_the_attendances(force_demo):
+    raw, _ = force_demo
+    attendances = _partner(raw, "ae_assaults")
+    admissions = _partner(raw, "hospital_admissions")
+    causes = Counter((row.get("icd10_cause") or row["Cause Code"]) for row in admissions)
+    assert 0.05 <= len(admissions) / len(attendances) <= 0.08
+    assert 0.15 <= causes["X99"] / len(admissions) <= 0.25
+    assert 0.50 <= causes["Y04"] / len(admissions) <= 0.65
+    assert causes["Y00"] and causes["Y09"]
+    assert sum(causes[c] for c in ("X93", "X94", "X95")) < 0.03 * len(admissions)
+    calls = _partner(raw, "ambulance_callouts")
+    category = Counter(row["category"] for row in calls)
+    assert 0.25 <= len(calls) / len(attendances) <= 0.35
+    assert 0.07 <= category["stabbing"] / len(calls) <= 0.13
+    assert category["shooting"] < 0.02 * len(calls)
+    # violence peaks in summer
+    per_month = Counter(row["file_month"] for row in attendances)
+    summer, winter = ([n for m, n in per_month.items() if m[5:] in season]
+                      for season in (("06", "07", "08"), ("12", "01", "02")))
+    assert sum(summer) / len(summer) > 1.15 * sum(winter) / len(winter)
+
+
+def test_people_appear_in_several_sources_with_the_same_raw_id(force_demo):
+    """~30% of the children with a proven offence are suspended or excluded, ~15% assessed
+    by social care, some join the probation caseload as young adults; ~60% of the hospital
+    admissions (in the force's canonical months) are of a victim the force recorded."""
+    raw, summary = force_demo
+    overlaps = summary["partners"]["overlaps"]
+    ids = {name: {row["person_id"] for row in _partner(raw, name)}
+           for name in ("youth_justice", "school_exclusions", "social_care_assessments",
+                        "probation_caseload")}
+    youth = ids["youth_justice"]
+    assert overlaps["youth_justice_children"] == len(youth) > 250
+    built = {name: len(youth & ids[name]) / len(youth) for name in ids}
+    assert 0.27 <= built["school_exclusions"] <= 0.33
+    assert 0.12 <= built["social_care_assessments"] <= 0.18
+    assert 0.03 <= built["probation_caseload"] <= 0.15
+    assert overlaps["youth_justice_in_exclusions"] == round(built["school_exclusions"], 4)
+    assert overlaps["youth_justice_in_social_care"] == round(
+        built["social_care_assessments"], 4)
+    assert overlaps["youth_justice_in_probation"] == round(built["probation_caseload"], 4)
+    assert all(re.fullmatch(r"C\d{7}", person) for person in set().union(*ids.values()))
+    young_adults = [int(row["age"]) for row in _partner(raw, "probation_caseload")
+                    if row["person_id"] in youth]
+    assert young_adults and max(young_adults) <= 21
+    # hospital admissions and the force's victims, in the months the extract is canonical
+    months = sorted({row["month"] for row in _canonical(raw, "offences")})
+    victims = {row["person_id"] for row in _canonical(raw, "victims")}
+    admitted = [row["person_id"] for row in _partner(raw, "hospital_admissions", months)]
+    share = sum(person in victims for person in admitted) / len(admitted)
+    assert 0.45 <= share <= 0.75
+    assert overlaps["hospital_admissions_of_force_victims"] == round(share, 4)
+    # patients the force never recorded have ids of a range of their own
+    force_people = victims | {row["person_id"] for row in _canonical(raw, "suspects")}
+    own = {p for p in admitted if p >= "P8000000"}
+    assert own and not own & force_people and all(p < "P8000000" for p in force_people)
+
+
+def test_partner_records_follow_deprivation_seasons_and_volumes(force_demo):
+    raw, _ = force_demo
+    reference = raw / "reference"
+    lad = {row["LSOA21CD"]: row for row in _rows(reference / "lsoa21_to_lad23.csv")}
+    lsoa11 = {row["LSOA11CD"]: row["LSOA21CD"]
+              for row in _rows(reference / "lsoa11_to_lsoa21_to_lad.csv")}
+    decile = {row["lsoa21_code"]: float(row["IMD_decile"])
+              for row in _rows(reference / "imd2025_england_lsoa21.csv")}
+    people = {row["lsoacd"]: int(row["population"])
+              for row in _rows(reference / "lsoa_population.csv")}
+    in_area = {code for code, row in lad.items()
+               if (row["LAD23CD"], row["LAD23NM"]) in set(DEMO_DISTRICTS)}
+    residents = Counter()
+    for code in in_area:
+        residents[decile[code] <= 3] += people[code]
+    for name, ratio in (("youth_justice", 2.0), ("school_exclusions", 1.5),
+                        ("social_care_assessments", 1.5), ("probation_caseload", 2.0)):
+        counts = Counter()
+        for row in _partner(raw, name):
+            code = lsoa11.get(row["lsoa_code"], row["lsoa_code"])
+            if code in in_area:
+                counts[decile[code] <= 3] += 1
+        rates = {k: counts[k] / residents[k] for k in (True, False)}
+        assert rates[True] > ratio * rates[False], name
+    youth = _partner(raw, "youth_justice")
+    per_month = Counter(row["file_month"] for row in youth)
+    assert all(12 <= n <= 50 for n in per_month.values())
+    assert 20 <= len(youth) / len(per_month) <= 40
+    assert 0.22 <= sum(row["first_time_entrant"] == "Y" for row in youth) / len(youth) <= 0.38
+    exclusions = _partner(raw, "school_exclusions")
+    per_month = Counter(row["file_month"] for row in exclusions)
+    assert all(per_month[m] <= 5 for m in per_month if m.endswith("-08"))
+    term = [n for m, n in per_month.items() if not m.endswith("-08")]
+    assert 120 <= sum(term) / len(term) <= 180
+    assault = sum(row["reason"] in ASSAULT_OR_WEAPON for row in exclusions) / len(exclusions)
+    assert 0.12 <= assault <= 0.19
+    permanent = sum(row["exclusion_type"] == "permanent" for row in exclusions)
+    assert 0.01 <= permanent / len(exclusions) <= 0.04
+    social = Counter(row["file_month"] for row in _partner(raw, "social_care_assessments"))
+    assert 10 <= sum(social.values()) / len(social) <= 20
+    probation = _partner(raw, "probation_caseload")
+    per_snapshot = Counter(row["snapshot_date"] for row in probation)
+    assert all(370 <= n <= 430 for n in per_snapshot.values())
+    assert all(n == 1 for n in Counter((row["snapshot_date"], row["person_id"])
+                                       for row in probation).values())
+    violent = sum(row["violent_index_offence"] == "Y" for row in probation) / len(probation)
+    assert 0.40 <= violent <= 0.50
+    recorded = [row["ethnicity"] for name in ("youth_justice", "school_exclusions",
+                                              "social_care_assessments")
+                for row in _partner(raw, name)]
+    assert 0.05 <= recorded.count("") / len(recorded) <= 0.10
+    assert recorded.count("NS") > 0.01 * len(recorded)
+
+
+def test_hes_extract_loads_through_its_mapping_alone(demo):
+    """The last 12 months of hospital admissions come in the trust's own shape: the mapping
+    file reads every column it needs, drops the identifying ones, recodes gender and NHS
+    ethnic categories and reformats the dates."""
+    mapping = _hospital_mapping()
+    assert mapping.dataset.name == "hospital_admissions"
+    assert set(mapping.columns) == set(PARTNER_COLUMNS["hospital_admissions"])
+    assert set(mapping.drop) == HES_IDENTIFYING
+    folder = demo[0] / "partners" / "hospital_admissions"
+    for month in HES_MONTHS:
+        path = folder / f"hospital_admissions_{month}.csv"
+        header = next(csv.reader([_first_line(path).decode("utf-8")]))
+        assert set(mapping.source_columns) <= set(header), month
+        assert set(header) == set(mapping.source_columns) | HES_IDENTIFYING
+        assert not set(header) & set(PARTNER_COLUMNS["hospital_admissions"])
+        found = recognise(header, datasets.load_datasets(), (mapping,))
+        assert (found.dataset.name, found.mapping, found.missing) == (
+            "hospital_admissions", mapping, ())
+    records = [row for month in HES_MONTHS[-3:]
+               for row in _rows(folder / f"hospital_admissions_{month}.csv")]
+    assert records and {r["Gender"] for r in records} <= {"1", "2", "9"}
+    assert {r["Ethnic Category"] for r in records} <= set("ABCDEFGHJKLMNPRSZ") | {""}
+    for record in records:
+        assert re.fullmatch(r"999 \d{3} \d{4}", record["NHS Number"])
+        assert re.fullmatch(r"ZZ99 \dZZ", record["Postcode"])
+        assert re.search(r"Fake|Notreal|Madeup|Placeholder|Synthetic|Testcase|Dummy|Fictional",
+                         record["Patient Name"])
+    columns = PARTNER_COLUMNS["hospital_admissions"]
+    for values in mapping.apply(records, date(2026, 1, 1)):
+        row = dict(zip(columns, values, strict=True))
+        assert re.fullmatch(r"\d{10}", row["admission_id"])
+        assert re.fullmatch(r"P\d{7}", row["person_id"])
+        assert re.fullmatch(DAY, row["admission_date"]) and row["admission_date"][:7] in HES_MONTHS
+        assert re.fullmatch(r"X8[5-9]|X9\d|Y0\d", row["icd10_cause"])
+        assert 0 <= int(row["age"]) <= 110 and row["sex"] in {"M", "F", "U"}
+        assert row["ethnicity"] in ETHNICITY_CODES | {""}
+        assert re.fullmatch(r"E01\d{6}", row["lsoa_code"])
+
+
+def test_everything_else_is_as_before_the_partners(demo, tmp_path, monkeypatch):
+    """The partners draw from streams of their own: every file the generator wrote before
+    them comes out byte for byte as before, and the new files are all under partners/."""
+    old = _files_of_the_generator_at(DEMO_BEFORE_PARTNERS, tmp_path, monkeypatch)
+    new = {name: hashlib.sha256(data).hexdigest() for name, data in _all_files(demo[0]).items()}
+    assert len(old) > 60 and any(name.endswith(".xlsx") for name in old)
+    assert {name: new.get(name) for name in old} == old
+    assert {name for name in new if name not in old} == {
+        name for name in new if name.startswith("partners/")}

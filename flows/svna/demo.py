@@ -8,8 +8,13 @@ the same seed gives byte-identical files. All codes are fictional and collide wi
 Besides the published files, the force's own crime extract (offences, victims, suspects: the
 canonical CSVs of sql/staging/force_*.yml, then for the last 12 months one XLSX workbook a
 month from its new records system "Athena", mapped by config/mappings/demo-athena-*.yml) and
-the Census 2021 tables TS021 (ethnic group) and TS007 (single year of age) of the districts.
-Their random streams are separate from the police.uk ones, which they leave byte-identical.
+the Census 2021 tables TS021 (ethnic group) and TS007 (single year of age) of the districts,
+and the partners' data under partners/ (A&E assault attendances, hospital admissions for
+assault, for the last 12 months as a "HES extract" mapped by
+config/mappings/demo-hospital-admissions.yml, ambulance call-outs, youth justice, school
+exclusions, social care assessments, probation caseload and a partner's aggregate counts),
+consistent with the force's crimes and sharing people across sources. Their random streams
+are separate from the police.uk ones (and each other's), which they leave byte-identical.
 """
 
 from __future__ import annotations
@@ -1618,6 +1623,935 @@ def _census_tables(lsoas: list[_Lsoa], ethnicity: dict, seed: int) -> dict[str, 
     return {"census2021_ts021_ethnicity.csv": ethnic_rows, "census2021_ts007_age.csv": age_rows}
 
 
+# ---------------------------------------------------------------------------------------------
+# The partners' data, under raw_dir/partners/<dataset>/ in the canonical form of
+# sql/staging/<dataset>.yml (UTF-8, \n, one file a month; the probation caseload one file per
+# quarter-end snapshot; the aggregates one file): A&E assault attendances (the ISTV return of
+# the area's emergency department), hospital admissions for assault (for the last 12 months a
+# "HES extract" in the trust's own shape instead, mapped by
+# config/mappings/demo-hospital-admissions.yml), ambulance call-outs, youth justice proven
+# offences, school suspensions and exclusions, children's social care assessments with CCE,
+# gangs or serious violence factors, probation caseload snapshots, and the monthly counts of a
+# second A&E site that sends aggregates only. Every dataset draws from RNG streams of its own,
+# after everything above: the police.uk, reference, force extract and census files stay
+# byte-identical to a run without the partners.
+#
+# How they agree with the force's data (the point of a multi-agency assessment):
+# - A&E sees more assaults than the police record. Each victim of a police-recorded violence
+#   with injury (VWI) attends with AE_ATTENDANCE[offence code] (by ambulance or not), with the
+#   victim's age and sex and the date and time the police recorded for the crime, to the
+#   minute (which lets a test tell the police-known attendances from the others). On top,
+#   AE_HIDDEN_SHARE of all attendances have no police record ("hidden violence"): mostly
+#   Friday and Saturday nights out, at licensed premises and in the town-centre LSOAs, enough
+#   of them there that the A&E count in the town centres is AE_HOTSPOT_RATIO x the police's
+#   VWI count there. AE_GEOCODED of the locations have an LSOA.
+# - Hospital admissions (~6.5% of attendances, by how the patient was hurt: ICD-10 X99 ~20%,
+#   Y04 ~60%), ambulance call-outs (~30% of attendances: the conveyed ones and calls whose
+#   patient was not taken to this A&E; stabbings ~10%, shootings rare) follow from them.
+# - The same raw person_id in several sources (keyed pseudonyms then link them; the overlap
+#   shares the run built are returned in the summary under partners/overlaps):
+#   * an admission of a police-known victim carries the victim's force id, "P" + 7 digits as
+#     in the canonical force extract (~60% of the admissions in its canonical months); the
+#     other patients have "P" ids of a range the force never uses (HOSPITAL_PERSON_FIRST on);
+#   * the council's services (youth justice, schools, social care) and probation share one
+#     person reference, "C" + 7 digits: PARTNER_OVERLAPS["youth_justice_in_exclusions"] (30%)
+#     of the children with a proven offence in the window also have a suspension or exclusion
+#     in it, "youth_justice_in_social_care" (15%) a social care assessment, and
+#     "youth_justice_to_probation" (35%) of those who turn 18 in the window join the probation
+#     caseload as young adults; "social_care_in_exclusions" (30%) of the other children
+#     assessed by social care are suspended too.
+# - Residence-based datasets favour IMD deciles 1-3 (DEPRIVATION_RATIO), violence peaks in
+#   summer, exclusions follow the school terms (a handful in August), and ethnicity is blank
+#   on PARTNER_ETHNICITY_BLANK of the records (plus NS where not stated).
+# ---------------------------------------------------------------------------------------------
+
+PARTNERS_DIR = "partners"
+PARTNER_HEADERS = {
+    "ae_assaults": [
+        "site_code", "reporting_period_start", "reporting_period_end", "attendance_id",
+        "arrival_date", "arrival_time", "assault_date", "assault_time", "assault_method",
+        "assault_method_other", "location_type", "location_description", "location_lsoa_code",
+        "age_band", "sex",
+    ],
+    "hospital_admissions": ["admission_id", "person_id", "admission_date", "icd10_cause", "age",
+                            "sex", "ethnicity", "lsoa_code"],
+    "ambulance_callouts": ["incident_id", "call_datetime", "category", "longitude", "latitude",
+                           "lsoa_code"],
+    "youth_justice": ["person_id", "offence_date", "offence_type", "disposal",
+                      "first_time_entrant", "age", "sex", "ethnicity", "lsoa_code"],
+    "school_exclusions": ["person_id", "exclusion_date", "exclusion_type", "reason",
+                          "school_phase", "age", "sex", "ethnicity", "lsoa_code"],
+    "social_care_assessments": ["person_id", "assessment_date", "factor_cce", "factor_gangs",
+                                "factor_serious_violence", "age", "sex", "ethnicity",
+                                "lsoa_code"],
+    "probation_caseload": ["person_id", "snapshot_date", "index_offence",
+                           "violent_index_offence", "age", "sex", "lsoa_code"],
+    "partner_aggregates": ["source", "measure", "month", "area_code", "count", "suppressed"],
+}
+AGGREGATES_FILE = f"{PARTNERS_DIR}/aggregates/partner_aggregates.csv"
+# The trust's new extract for the last months of the window: admissions in its own shape.
+HES_MONTHS = 12
+HES_HEADER = [
+    "Spell ID", "NHS Number", "Local Patient ID", "Patient Name", "Postcode", "Admission Date",
+    "Age on Admission", "Gender", "Ethnic Category", "LSOA of Residence", "Cause Code",
+]
+HES_DATE = "%d/%m/%Y"
+HES_GENDER = {"M": "1", "F": "2", "U": "9"}  # NHS person stated gender codes
+# The NHS ethnic category (2001 census groups, one letter) of each 18+1 code: Gypsy or Irish
+# Traveller and Arab have none of their own and fall in "any other" (C, S).
+NHS_ETHNIC_CATEGORY = {
+    "W1": "A", "W2": "B", "W3": "C", "W9": "C", "M1": "D", "M2": "E", "M3": "F", "M9": "G",
+    "A1": "H", "A2": "J", "A3": "K", "A9": "L", "B1": "M", "B2": "N", "B9": "P", "A4": "R",
+    "O2": "S", "O9": "S", "NS": "Z",
+}
+
+AE_SITE = "ZZ901"  # the area's emergency department (fictional ODS site code)
+# Police-recorded violence with injury (Home Office codes), and the chance that each victim
+# of one attends the A&E (homicide victims are not counted: they are rarely an attendance).
+POLICE_VWI = {"1", "2", "4.1", "5D", "5E", "8N", "8P"}
+AE_ATTENDANCE = {"2": 0.95, "5D": 0.9, "5E": 0.75, "8N": 0.72, "8P": 0.65}
+AE_HIDDEN_SHARE = 0.40
+AE_HOTSPOT_RATIO = 1.75  # A&E attendances / police VWI records in the town-centre LSOAs
+AE_GEOCODED = 0.80
+POLICE_GEOCODED = 0.98  # force offences with an LSOA code (the rest: coordinates only)
+AE_NIGHT_OUT = 0.65  # hidden attendances from Friday and Saturday nights out
+AE_NIGHT_OUT_IN_CENTRE = 0.85  # of the hidden attendances in the town centres
+AE_TIME_UNKNOWN = 0.03  # hidden attendances whose patient gave no time
+AGE_BANDS = [(0, 9, "0-9"), (10, 17, "10-17"), (18, 24, "18-24"), (25, 34, "25-34"),
+             (35, 44, "35-44"), (45, 54, "45-54"), (55, 64, "55-64"), (65, 120, "65+")]
+HIDDEN_AGE_BANDS = _cum_bands([(2, 9, 0.6), (10, 17, 9), (18, 24, 33), (25, 34, 29),
+                               (35, 44, 15), (45, 54, 8), (55, 64, 3.5), (65, 90, 1.9)])
+HIDDEN_SEX = {"M": 74, "F": 25.5, "U": 0.5}
+NIGHT_OUT_HOURS = {21: 10, 22: 18, 23: 22, 0: 22, 1: 20, 2: 14, 3: 7}
+AE_METHODS = ["body part", "blunt object", "knife or sharp object", "firearm", "other"]
+# Means of assault where the police did not flag a knife or firearm, and of hidden assaults.
+AE_METHOD_WEIGHTS = {"police": [72, 16, 0, 0, 12], "hidden": [70, 11, 5, 0.15, 14]}
+AE_METHOD_OTHER = {"glass or bottle": 40, "bitten": 15, "thrown object": 12, "vehicle": 6,
+                   "dog": 4, "hot liquid": 3, "strangulation": 8, "stamped on": 12}
+# Per means of assault: chance of an ambulance (conveyed), of an admission, and its ICD-10
+# cause code(s); Y09 (unspecified) where the coding was incomplete.
+AE_CONVEYED = {"body part": 0.22, "blunt object": 0.3, "knife or sharp object": 0.5,
+               "firearm": 0.95, "other": 0.3}
+AE_ADMITTED = {"body part": 0.062, "blunt object": 0.045, "knife or sharp object": 0.28,
+               "firearm": 0.85, "other": 0.035}
+ICD10_CAUSE = {"body part": ["Y04"], "blunt object": ["Y00"], "knife or sharp object": ["X99"],
+               "firearm": ["X93", "X94", "X95", "X95"], "other": ["Y08"]}
+ICD10_UNSPECIFIED = 0.07
+AMBULANCE_NOT_CONVEYED = 0.14  # call-outs whose patient did not come to this A&E, per conveyed
+AMBULANCE_CATEGORY = {"body part": "assault", "blunt object": "assault",
+                      "knife or sharp object": "stabbing", "firearm": "shooting",
+                      "other": "assault"}
+PUB_NAMES = ["The Red Lion", "The Kings Arms", "The Crown", "The White Hart", "The Plough",
+             "The Railway Tavern", "The Swan", "The Royal Oak", "Club Neon", "Vault nightclub",
+             "The Wheatsheaf", "Bar Nine", "The Anchor", "The Mallard bar", "Rivers nightclub"]
+PLACE_TEXT = {
+    "home": ["home address", "own home", "partner's home", "friend's house", "home"],
+    "school": ["school", "school grounds", "outside school", "school playground"],
+    "other": ["park", "bus station", "train station", "on a bus", "shop", "workplace",
+              "car park", "takeaway", "taxi rank"],
+}
+HOSPITAL_PERSON_FIRST = 5000000  # canonical ids P8000000 on: a range the force never reaches
+# The second A&E site (a minor injuries unit in Eastmere) sends monthly counts per district.
+AGGREGATE_SITE_MONTHLY = {"E07999001": 22.0, "E07999003": 7.0, "E07999002": 5.0,
+                          "E06999001": 3.0}
+AGGREGATE_KNIFE_SHARE = 0.04
+AGGREGATE_SUPPRESS_BELOW = 5
+
+# Residence: rate ratio of IMD decile 1 to decile 5.5 (and of 5.5 to 10), by dataset.
+DEPRIVATION_RATIO = {"hospital": 2.2, "youth": 3.0, "school": 2.0, "social": 3.0,
+                     "probation": 3.0, "hidden": 2.0}
+PARTNER_ETHNICITY_BLANK, PARTNER_NOT_STATED = 0.07, 0.03
+PARTNER_OVERLAPS = {"youth_justice_in_exclusions": 0.30, "youth_justice_in_social_care": 0.15,
+                    "youth_justice_to_probation": 0.35, "social_care_in_exclusions": 0.30}
+
+YOUTH_JUSTICE_MONTHLY = 30.0  # proven offences
+YOUTH_KNOWN_AT_START = 90  # children with earlier proven offences when the window opens
+YOUTH_NEW_CHILD = 0.36  # an offence by a child new to the service (FTE unless outcome 22)
+YOUTH_REOFFEND_MONTHS = 18
+YOUTH_AGES = _cum_bands([(10, 10, 1), (11, 11, 2), (12, 12, 4), (13, 13, 7), (14, 14, 11),
+                         (15, 15, 14), (16, 16, 16), (17, 17, 16)])
+YOUTH_SEX = {"M": 84, "F": 15.5, "U": 0.5}
+YOUTH_OFFENCE_TYPES = {
+    "violence against the person": 30, "robbery": 7, "possession of weapons": 9, "drugs": 11,
+    "theft": 13, "criminal damage and arson": 9, "public order": 7, "burglary": 4,
+    "sexual offences": 2, "motoring": 3, "other": 5,
+}
+YOUTH_DISPOSALS = {
+    True: {"outcome 22": 22, "youth caution": 36, "youth conditional caution": 16,
+           "referral order": 22, "youth rehabilitation order": 3, "discharge": 1},
+    False: {"outcome 22": 8, "youth caution": 8, "youth conditional caution": 14,
+            "referral order": 25, "youth rehabilitation order": 30, "custody": 8, "fine": 2,
+            "discharge": 2, "other": 3},
+}
+
+EXCLUSIONS_PER_SCHOOL_DAY = 7.6  # suspensions and exclusions a school day, area-wide
+EXCLUSION_PERMANENT = 0.02
+EXCLUSION_REPEAT = 0.4  # by a pupil suspended in the 12 months before
+PUPIL_AGES = _cum_bands([(5, 5, 1), (6, 6, 1), (7, 7, 1.5), (8, 8, 2), (9, 9, 2), (10, 10, 3),
+                         (11, 11, 5), (12, 12, 9), (13, 13, 13), (14, 14, 16), (15, 15, 15),
+                         (16, 16, 8)])
+PUPIL_SEX = {"M": 70, "F": 29.5, "U": 0.5}
+# The DfE's reasons (2020/21 on, so no "other"); physical assault and weapons ~15%.
+EXCLUSION_REASONS = {
+    "suspension": {
+        "persistent disruptive behaviour": 40,
+        "verbal abuse or threatening behaviour against an adult": 19,
+        "physical assault against a pupil": 9.5,
+        "verbal abuse or threatening behaviour against a pupil": 6.5,
+        "physical assault against an adult": 3,
+        "use or threat of use of an offensive weapon or prohibited item": 1.2,
+        "damage": 3, "drug and alcohol related": 3, "bullying": 2, "racist abuse": 1.5,
+        "sexual misconduct": 1, "theft": 1,
+        "inappropriate use of social media or online technology": 1,
+        "abuse against sexual orientation and gender identity": 0.6,
+        "abuse relating to disability": 0.2,
+    },
+    "permanent": {
+        "persistent disruptive behaviour": 35, "physical assault against a pupil": 20,
+        "physical assault against an adult": 10,
+        "use or threat of use of an offensive weapon or prohibited item": 10,
+        "drug and alcohol related": 10,
+        "verbal abuse or threatening behaviour against an adult": 10, "damage": 5,
+    },
+    "youth": {  # children known to youth justice
+        "persistent disruptive behaviour": 37, "physical assault against a pupil": 16,
+        "physical assault against an adult": 6,
+        "use or threat of use of an offensive weapon or prohibited item": 5,
+        "verbal abuse or threatening behaviour against an adult": 20,
+        "drug and alcohol related": 7, "damage": 4, "bullying": 2,
+    },
+}
+ASSAULT_OR_WEAPON = {"physical assault against a pupil", "physical assault against an adult",
+                     "use or threat of use of an offensive weapon or prohibited item"}
+# School holidays (month, day) to (month, day), the same every year: close enough for a demo.
+SCHOOL_HOLIDAYS = [((1, 1), (1, 5)), ((2, 16), (2, 20)), ((3, 30), (4, 12)), ((5, 26), (5, 30)),
+                   ((7, 23), (9, 3)), ((10, 27), (10, 31)), ((12, 20), (12, 31))]
+
+SOCIAL_CARE_MONTHLY = 13.5  # assessments besides those of children known to youth justice
+SOCIAL_CARE_REASSESSED = 0.15
+SOCIAL_CARE_AGES = _cum_bands([(8, 9, 1), (10, 10, 2), (11, 11, 3), (12, 12, 5), (13, 13, 8),
+                               (14, 14, 11), (15, 15, 13), (16, 16, 12), (17, 17, 7)])
+SOCIAL_CARE_SEX = {"M": 68, "F": 31.5, "U": 0.5}
+SOCIAL_CARE_FACTORS = (0.55, 0.35, 0.45)  # CCE, gangs, serious violence (at least one)
+
+PROBATION_CASELOAD = 400
+PROBATION_MONTHS = (6, 36)  # length of supervision, months
+PROBATION_AGES = _cum_bands([(18, 20, 8), (21, 24, 14), (25, 29, 18), (30, 34, 17),
+                             (35, 39, 14), (40, 49, 17), (50, 59, 9), (60, 75, 3)])
+PROBATION_SEX = {"M": 89, "F": 10.8, "U": 0.2}
+PROBATION_OFFENCES = {
+    "violence against the person": 39, "robbery": 6, "sexual offences": 9,
+    "possession of weapons": 4, "drugs": 11, "theft": 9, "burglary": 6,
+    "criminal damage and arson": 3, "public order": 3, "motoring": 6, "other": 4,
+}
+VIOLENT_INDEX_OFFENCES = {"violence against the person", "robbery"}
+
+
+@dataclass(eq=False)
+class _Resident:
+    """A child or adult known to the council's services or probation: one person reference
+    across them (the demo's stand-in for the identity the partners would link on)."""
+
+    number: int
+    sex: str
+    born: datetime.date
+    ethnicity: str
+    lsoa: _Lsoa
+    entered: bool = False  # youth justice: has had a caution or conviction
+    last_offence: datetime.date | None = None
+    offences: list[str] = field(default_factory=list)  # offence types, in order
+    school_phase: str = ""  # special or alternative provision, if so
+    last_excluded: datetime.date | None = None
+
+    @property
+    def person_id(self) -> str:
+        return f"C{4000000 + self.number:07d}"
+
+
+@dataclass(eq=False)
+class _Attendance:
+    """One A&E attendance for an assault."""
+
+    assault: datetime.datetime
+    arrival: datetime.datetime
+    method: str
+    method_other: str
+    location_type: str
+    description: str
+    lsoa: _Lsoa
+    geocoded: bool
+    age: int
+    sex: str
+    person: _Person | None  # the police-known victim, if any
+    call: datetime.datetime | None = None  # the ambulance call, if conveyed
+    point: tuple[float, float] | None = None
+    time_known: bool = True
+    admitted: bool = False
+
+
+def _age_band(age: int) -> str:
+    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+
+
+def _month_days(label: str) -> list[datetime.date]:
+    year, month = int(label[:4]), int(label[5:])
+    last = calendar.monthrange(year, month)[1]
+    return [datetime.date(year, month, day) for day in range(1, last + 1)]
+
+
+def _month_bounds(label: str) -> tuple[datetime.date, datetime.date]:
+    days = _month_days(label)
+    return days[0], days[-1]
+
+
+def _days_aged(days: list[datetime.date], born: datetime.date, low: int,
+               high: int) -> list[datetime.date]:
+    """The days (sorted) on which someone born then is aged low to high."""
+    first, after = _shift_years(born, low), _shift_years(born, high + 1)
+    return days[bisect(days, first - datetime.timedelta(days=1)):bisect(
+        days, after - datetime.timedelta(days=1))]
+
+
+def _is_school_day(day: datetime.date) -> bool:
+    if day.weekday() >= 5:
+        return False
+    key = (day.month, day.day)
+    return not any(start <= key <= end for start, end in SCHOOL_HOLIDAYS)
+
+
+def _season(label: str, amplitude: float) -> float:
+    return 1 + amplitude * math.cos(2 * math.pi * (int(label[5:]) - 7) / 12)
+
+
+class _PartnerSimulation:
+    """The partners' records for the window's months, from the geography, the force's
+    simulated crimes (read only) and streams of their own."""
+
+    def __init__(self, seed: int, lsoas: list[_Lsoa], expected: np.ndarray, window: list[str],
+                 force: dict[str, list[_ForceCrime]], ethnicity: dict) -> None:
+        self.seed = seed
+        self.window = window
+        self.position = {label: i for i, label in enumerate(window)}
+        self.force = force
+        self.ethnicity = ethnicity
+        self.area = [x for x in lsoas if x.district.group == "area"]
+        self.by_district: dict[str, list[_Lsoa]] = {}
+        for lsoa in lsoas:
+            self.by_district.setdefault(lsoa.district.name, []).append(lsoa)
+        self.hotspots = [x for x in lsoas if x.hotspot > 1.0]
+        violence = CRIME_TYPES.index(next(k for k in CRIME_TYPES
+                                          if k.name == "Violence and sexual offences"))
+        self.violence_weight = {id(x): float(w) for x, w in zip(lsoas, expected[0, :, violence],
+                                                                strict=True)}
+        self.residence_cum: dict[tuple[str, str], tuple[list[_Lsoa], list[float]]] = {}
+        self.residents = 0
+        self.window_first = _month_bounds(window[0])[0]
+
+    # --- shared helpers ---------------------------------------------------------------------
+
+    def stream(self, name: str, part: int = 0) -> tuple[random.Random, np.random.Generator]:
+        """A dataset's own random streams (part: a second pair for a later stage)."""
+        index = list(PARTNER_HEADERS).index(name)
+        return (random.Random(f"svna-demo/partners/{name}/{part}/{self.seed}"),
+                np.random.default_rng([self.seed, 0x9A27, index, part]))
+
+    def uses_2011_codes(self, label: str) -> bool:
+        return self.position[label] < LSOA11_VINTAGE_MONTHS
+
+    def code(self, lsoa: _Lsoa, label: str, key: int | None = None,
+             draw: random.Random | None = None) -> str:
+        """The LSOA's code as recorded in the month: before the switch, the 2011 code of one
+        of its points (a fixed one for a residence, a drawn one for an event)."""
+        if not self.uses_2011_codes(label):
+            return lsoa.code
+        points = lsoa.points
+        point = points[key % len(points)] if key is not None else draw.choice(points)
+        return point.lsoa11.code
+
+    def residence(self, draw: random.Random, kind: str, district: str | None = None) -> _Lsoa:
+        """A home LSOA in the area (or the district), more often a deprived one."""
+        key = (kind, district or "")
+        if key not in self.residence_cum:
+            pool = self.by_district[district] if district else self.area
+            ratio = DEPRIVATION_RATIO[kind]
+            self.residence_cum[key] = (pool, _cumulative([
+                x.population * ratio ** ((5.5 - x.decile) / 4.5) for x in pool]))
+        pool, cum = self.residence_cum[key]
+        return _choose(draw, pool, cum)
+
+    def recorded_ethnicity(self, draw: random.Random, true_code: str) -> str:
+        chance = draw.random()
+        return ("" if chance < PARTNER_ETHNICITY_BLANK
+                else "NS" if chance < PARTNER_ETHNICITY_BLANK + PARTNER_NOT_STATED else true_code)
+
+    def new_resident(self, draw: random.Random, kind: str, age: int, day: datetime.date,
+                     sexes: dict, side: str = "victim") -> _Resident:
+        lsoa = self.residence(draw, kind)
+        names, cum = self.ethnicity[lsoa.district.name][side]
+        self.residents += 1
+        return _Resident(self.residents, _pick(draw, sexes), _born_for_age(draw, age, day),
+                         _choose(draw, names, cum), lsoa)
+
+    # --- A&E, hospital admissions, ambulance call-outs ---------------------------------------
+
+    def hidden_plan(self) -> tuple[float, float]:
+        """Hidden attendances in an average month before season and trend, and the share of
+        them placed in the town centres that makes the A&E count there AE_HOTSPOT_RATIO x
+        the police's VWI count (in expectation)."""
+        total = sum(self.violence_weight.values())
+        hot = sum(self.violence_weight[id(x)] for x in self.hotspots) / total
+        extra_victims = (EXTRA_VICTIMS[1] - EXTRA_VICTIMS[0] + 2 * (EXTRA_VICTIMS[2]
+                                                                    - EXTRA_VICTIMS[1]))
+        extra_victims /= EXTRA_VICTIMS[2]
+        police = sum(k.monthly for k in OFFENCE_KINDS if k.code in POLICE_VWI)
+        attending = sum(k.monthly * AE_ATTENDANCE[k.code]
+                        * (1 if k.code in HOMICIDE_CODES else 1 + extra_victims)
+                        for k in OFFENCE_KINDS if k.code in AE_ATTENDANCE)
+        hidden = AE_HIDDEN_SHARE / (1 - AE_HIDDEN_SHARE) * attending
+        wanted = AE_HOTSPOT_RATIO * POLICE_GEOCODED * police * hot / AE_GEOCODED
+        return hidden, min(0.9, max(0.0, (wanted - attending * hot) / hidden))
+
+    def attendances(self) -> dict[str, list[_Attendance]]:
+        draw, rng = self.stream("ae_assaults")
+        by_month: dict[str, list[_Attendance]] = {label: [] for label in self.window}
+        method_cum = {k: _cumulative(v) for k, v in AE_METHOD_WEIGHTS.items()}
+        # Victims of police-recorded violence with injury (crimes of any simulated month: a
+        # crime recorded late still had its attendance when it happened).
+        for label in self.force:
+            for crime in self.force[label]:
+                if crime.kind.code not in AE_ATTENDANCE:
+                    continue
+                for victim in crime.victims:
+                    if draw.random() >= AE_ATTENDANCE[crime.kind.code]:
+                        continue
+                    method = ("firearm" if crime.firearm else "knife or sharp object"
+                              if crime.knife else _choose(draw, AE_METHODS,
+                                                          method_cum["police"]))
+                    person = victim.person
+                    age = _age_on(person.born, crime.committed_from.date())
+                    attendance = self._attendance(draw, crime.committed_from, method, crime.lsoa,
+                                                  age, person.sex, person, crime.domestic,
+                                                  night_out=False)
+                    attendance.point = (float(crime.longitude), float(crime.latitude))
+                    self._file(by_month, attendance)
+        # Hidden violence: no police record.
+        hidden_monthly, hot_share = self.hidden_plan()
+        hot_cum = _cumulative([self.violence_weight[id(x)] for x in self.hotspots])
+        other = [x for x in self.area if x.hotspot == 1.0]
+        other_cum = _cumulative([x.population * DEPRIVATION_RATIO["hidden"]
+                                 ** ((5.5 - x.decile) / 4.5) for x in other])
+        night_elsewhere = min(0.9, max(0.1, (AE_NIGHT_OUT - AE_NIGHT_OUT_IN_CENTRE * hot_share)
+                                       / (1 - hot_share)))
+        sexes, sex_cum = list(HIDDEN_SEX), _cumulative(list(HIDDEN_SEX.values()))
+        hours = list(NIGHT_OUT_HOURS)
+        hour_cum = _cumulative(list(NIGHT_OUT_HOURS.values()))
+        any_hour_cum = _cumulative(HOUR_WEIGHTS["night"])
+        last_year = len(self.window) - 12
+        for label in self.window:
+            ramp = 1 + 0.16 * (self.position[label] - last_year + 1) / 13 \
+                if self.position[label] >= last_year else 1.0
+            mean = hidden_monthly * _season(label, 0.15) * ramp
+            days = _month_days(label)
+            weekend = [d for d in days if d.weekday() in (4, 5)]
+            day_cum = _cumulative([DAY_WEIGHTS["night"][d.weekday()] for d in days])
+            for _ in range(int(rng.poisson(mean))):
+                in_centre = draw.random() < hot_share
+                lsoa = (_choose(draw, self.hotspots, hot_cum) if in_centre
+                        else _choose(draw, other, other_cum))
+                night_out = draw.random() < (AE_NIGHT_OUT_IN_CENTRE if in_centre
+                                             else night_elsewhere)
+                if night_out:
+                    day = draw.choice(weekend)
+                    hour = _choose(draw, hours, hour_cum)
+                    if hour < 12:
+                        day += datetime.timedelta(days=1)
+                else:
+                    day = _choose(draw, days, day_cum)
+                    hour = _choose(draw, HOURS, any_hour_cum)
+                when = datetime.datetime(day.year, day.month, day.day, hour, draw.randint(0, 59))
+                age = _draw_band(draw, HIDDEN_AGE_BANDS)
+                sex = _choose(draw, sexes, sex_cum)
+                method = _choose(draw, AE_METHODS, method_cum["hidden"])
+                attendance = self._attendance(draw, when, method, lsoa, age, sex, None, False,
+                                              night_out=night_out)
+                attendance.time_known = draw.random() >= AE_TIME_UNKNOWN
+                self._file(by_month, attendance)
+        for label in self.window:
+            by_month[label].sort(key=lambda a: (a.arrival, a.assault))
+        return by_month
+
+    def _attendance(self, draw: random.Random, when: datetime.datetime, method: str,
+                    lsoa: _Lsoa, age: int, sex: str, person: _Person | None, domestic: bool,
+                    night_out: bool) -> _Attendance:
+        if domestic and draw.random() < 0.9:
+            place = "home"
+        elif night_out:
+            place = _pick(draw, {"licensed premises": 55, "street": 40, "other": 5})
+        else:
+            school = 6 if 10 <= age <= 17 and when.weekday() < 5 and 8 <= when.hour < 16 else 0
+            place = _pick(draw, {"street": 50, "home": 18, "licensed premises": 13,
+                                     "other": 13, "school": school})
+        if draw.random() < 0.1:
+            description = ""
+        elif place == "street":
+            description = draw.choice(lsoa.points).location.removeprefix("On or near ")
+        elif place == "licensed premises":
+            description = draw.choice(PUB_NAMES)
+            if draw.random() < 0.4:
+                street = draw.choice(lsoa.points).location.removeprefix("On or near ")
+                description = f"outside {description}, {street}"
+        else:
+            description = draw.choice(PLACE_TEXT[place])
+        other_text = _pick(draw, AE_METHOD_OTHER) if method == "other" else ""
+        if other_text == "glass or bottle" and place != "licensed premises" \
+                and draw.random() < 0.5:
+            other_text = _pick(draw, {"thrown object": 1, "stamped on": 1, "bitten": 1})
+        call = None
+        if draw.random() < AE_CONVEYED[method]:
+            call = when + datetime.timedelta(minutes=draw.randint(2, 20))
+            arrival = call + datetime.timedelta(minutes=draw.randint(25, 80))
+        else:
+            arrival = when + datetime.timedelta(minutes=20 + int(draw.gammavariate(1.5, 45)))
+            if draw.random() < 0.1:  # came in the next day, or later
+                arrival += datetime.timedelta(minutes=draw.randint(8 * 60, 40 * 60))
+        west, east, south, north = lsoa.cell
+        return _Attendance(
+            when, arrival, method, other_text, place, description, lsoa,
+            draw.random() < AE_GEOCODED, age, sex, person, call,
+            (west + (0.05 + 0.9 * draw.random()) * (east - west),
+             south + (0.05 + 0.9 * draw.random()) * (north - south)),
+            admitted=draw.random() < AE_ADMITTED[method],
+        )
+
+    def _file(self, by_month: dict[str, list[_Attendance]], attendance: _Attendance) -> None:
+        label = attendance.arrival.strftime("%Y-%m")
+        if label in by_month:
+            by_month[label].append(attendance)
+
+    def ae_rows(self, by_month: dict[str, list[_Attendance]]) -> dict[str, list[list[str]]]:
+        draw, _ = self.stream("ae_assaults", 1)
+        out, serials = {}, {}
+        for label in self.window:
+            start, end = _month_bounds(label)
+            rows = []
+            for a in by_month[label]:
+                year = a.arrival.year
+                serials[year] = serials.get(year, 0) + 1
+                rows.append([
+                    AE_SITE, start.isoformat(), end.isoformat(),
+                    f"RFA{year % 100:02d}{serials[year]:06d}",
+                    a.arrival.strftime("%Y-%m-%d"), a.arrival.strftime("%H:%M"),
+                    a.assault.strftime("%Y-%m-%d"),
+                    a.assault.strftime("%H:%M") if a.time_known else "",
+                    a.method, a.method_other, a.location_type, a.description,
+                    self.code(a.lsoa, label, draw=draw) if a.geocoded else "",
+                    _age_band(a.age), a.sex,
+                ])
+            out[label] = rows
+        return out
+
+    def admissions(self, by_month: dict[str, list[_Attendance]]) -> dict[str, list[dict]]:
+        """Admissions of the attendances admitted: the patient (a police-known victim keeps
+        the force's person), cause code and home."""
+        draw, _ = self.stream("hospital_admissions")
+        homes: dict[int, _Lsoa] = {}
+        hidden = 0
+        out: dict[str, list[dict]] = {label: [] for label in self.window}
+        for label in self.window:
+            for a in by_month[label]:
+                if not a.admitted:
+                    continue
+                day = a.arrival.date()
+                person = a.person
+                if person is None:
+                    district = (a.lsoa.district.name if draw.random() < 0.7
+                                else draw.choice(self.area).district.name)
+                    names, cum = self.ethnicity[district]["victim"]
+                    person = _Person(HOSPITAL_PERSON_FIRST + hidden, a.sex,
+                                     _born_for_age(draw, a.age, a.assault.date()),
+                                     _choose(draw, names, cum), district)
+                    hidden += 1
+                if person.number not in homes:
+                    homes[person.number] = self.residence(draw, "hospital", person.district)
+                cause = draw.choice(ICD10_CAUSE[a.method])
+                if draw.random() < ICD10_UNSPECIFIED:
+                    cause = "Y09"
+                out[label].append({
+                    "person": person, "date": day, "age": _age_on(person.born, day),
+                    "sex": person.sex, "cause": cause,
+                    "ethnicity": self.recorded_ethnicity(draw, person.ethnicity),
+                    "home": homes[person.number],
+                })
+        return out
+
+    def admission_rows(self, admissions: dict[str, list[dict]], hes_from: int,
+                       ) -> dict[str, tuple[list[str], list[list[str]]]]:
+        """Canonical rows before hes_from (a window position), then the trust's HES shape."""
+        draw, _ = self.stream("hospital_admissions", 1)
+        out = {}
+        canonical_serial, spell = 0, 7300000000 + draw.randint(0, 99999) * 1000
+        for label in self.window:
+            rows = []
+            for adm in admissions[label]:
+                person, day = adm["person"], adm["date"]
+                lsoa_code = self.code(adm["home"], label, key=person.number)
+                if self.position[label] < hes_from:
+                    canonical_serial += 1
+                    rows.append([
+                        f"ADM{day.year % 100:02d}{canonical_serial:06d}", person.canonical_id,
+                        day.isoformat(), adm["cause"], str(adm["age"]), adm["sex"],
+                        adm["ethnicity"], lsoa_code,
+                    ])
+                    continue
+                spell += draw.randint(40, 900)
+                number = person.number % 10000000
+                rows.append([
+                    str(spell), f"999 {number // 10000:03d} {number % 10000:04d}",
+                    person.canonical_id, person.fake_name(),
+                    f"ZZ99 {person.number % 9 + 1}ZZ", day.strftime(HES_DATE), str(adm["age"]),
+                    HES_GENDER[adm["sex"]], NHS_ETHNIC_CATEGORY.get(adm["ethnicity"], ""),
+                    lsoa_code, adm["cause"],
+                ])
+            header = (PARTNER_HEADERS["hospital_admissions"] if self.position[label] < hes_from
+                      else HES_HEADER)
+            out[label] = (header, rows)
+        return out
+
+    def callouts(self, by_month: dict[str, list[_Attendance]]) -> dict[str, list[list[str]]]:
+        """The conveyed attendances' calls, and calls whose patient did not come here."""
+        draw, rng = self.stream("ambulance_callouts")
+        calls: dict[str, list[tuple[datetime.datetime, str, _Lsoa, tuple[float, float]]]] = {
+            label: [] for label in self.window}
+        violence_cum = _cumulative([self.violence_weight[id(x)] for x in self.area])
+        hour_cum = _cumulative(HOUR_WEIGHTS["night"])
+        for label in self.window:
+            conveyed = [a for a in by_month[label] if a.call]
+            for a in conveyed:
+                key = a.call.strftime("%Y-%m")
+                if key in calls:
+                    longitude, latitude = a.point
+                    calls[key].append((a.call, AMBULANCE_CATEGORY[a.method], a.lsoa,
+                                       (longitude + draw.uniform(-4e-4, 4e-4),
+                                        latitude + draw.uniform(-3e-4, 3e-4))))
+            days = _month_days(label)
+            for _ in range(int(rng.poisson(AMBULANCE_NOT_CONVEYED * len(conveyed)))):
+                lsoa = _choose(draw, self.area, violence_cum)
+                day = draw.choice(days)
+                when = datetime.datetime(day.year, day.month, day.day,
+                                         _choose(draw, HOURS, hour_cum), draw.randint(0, 59))
+                category = _pick(draw, {"assault": 90, "stabbing": 9, "shooting": 0.6})
+                west, east, south, north = lsoa.cell
+                calls[label].append((when, category, lsoa, (
+                    west + (0.05 + 0.9 * draw.random()) * (east - west),
+                    south + (0.05 + 0.9 * draw.random()) * (north - south))))
+        out = {}
+        for label in self.window:
+            rows, day_serial, last_day = [], 0, None
+            for when, category, lsoa, (longitude, latitude) in sorted(
+                    calls[label], key=lambda c: c[0]):
+                if when.date() != last_day:
+                    day_serial, last_day = draw.randint(1, 60), when.date()
+                day_serial += draw.randint(3, 60)  # the service's other calls in between
+                code = "" if draw.random() < 0.015 else self.code(lsoa, label, draw=draw)
+                rows.append([f"{when:%y%m%d}{day_serial:04d}", when.strftime("%Y-%m-%d %H:%M"),
+                             category, f"{longitude:.6f}", f"{latitude:.6f}", code])
+            out[label] = rows
+        return out
+
+    def aggregates(self) -> list[list[str]]:
+        """The minor injuries unit's monthly counts per district, small counts suppressed."""
+        _, rng = self.stream("partner_aggregates")
+        rows = []
+        for label in self.window:
+            season = _season(label, 0.15)
+            for measure, share in (("assault attendances", 1.0),
+                                   ("knife or sharp object assault attendances",
+                                    AGGREGATE_KNIFE_SHARE)):
+                for code, monthly in AGGREGATE_SITE_MONTHLY.items():
+                    count = int(rng.poisson(monthly * share * season))
+                    hidden = count < AGGREGATE_SUPPRESS_BELOW
+                    rows.append(["ae_assaults", measure, label, code,
+                                 "" if hidden else str(count), _yes_no(hidden)])
+        return rows
+
+    # --- youth justice, social care, school exclusions, probation ---------------------------
+
+    def youth_justice(self) -> tuple[dict[str, list[list[str]]], list[tuple]]:
+        """Proven offences: a child new to the service (a first-time entrant, unless the
+        outcome is 22) or one with an offence in the 18 months before."""
+        draw, rng = self.stream("youth_justice")
+        known: list[_Resident] = []
+        for _ in range(YOUTH_KNOWN_AT_START):
+            before = self.window_first - datetime.timedelta(days=draw.randint(15, 365))
+            child = self.new_resident(draw, "youth", _draw_band(draw, YOUTH_AGES), before,
+                                      YOUTH_SEX, "suspect")
+            child.entered, child.last_offence = True, before
+            child.offences.append(_pick(draw, YOUTH_OFFENCE_TYPES))
+            known.append(child)
+        offences: list[tuple] = []
+        out = {}
+        for label in self.window:
+            days = _month_days(label)
+            start, end = days[0], days[-1]
+            # who may offend again this month: an offence in the 18 months before, under 18
+            recent = [c for c in known if (start - c.last_offence).days
+                      <= YOUTH_REOFFEND_MONTHS * 30.5 and _age_on(c.born, end) <= 17]
+            events = []
+            for _ in range(int(rng.poisson(YOUTH_JUSTICE_MONTHLY * _season(label, 0.08)))):
+                day = draw.choice(days)
+                if draw.random() < YOUTH_NEW_CHILD or not recent:
+                    child = self.new_resident(draw, "youth", _draw_band(draw, YOUTH_AGES), day,
+                                              YOUTH_SEX, "suspect")
+                    known.append(child)
+                else:
+                    child = draw.choice(recent)
+                first = not child.offences
+                disposal = _pick(draw, YOUTH_DISPOSALS[first])
+                age = _age_on(child.born, day)
+                if disposal == "custody" and age < 12:
+                    disposal = "youth rehabilitation order"
+                entrant = not child.entered and disposal != "outcome 22"
+                child.entered = child.entered or entrant
+                offence = _pick(draw, YOUTH_OFFENCE_TYPES)
+                child.offences.append(offence)
+                child.last_offence = max(day, child.last_offence or day)
+                events.append((day, child, offence, disposal, entrant, age))
+            events.sort(key=lambda e: (e[0], e[1].number))
+            rows = []
+            for day, child, offence, disposal, entrant, age in events:
+                rows.append([child.person_id, day.isoformat(), offence, disposal,
+                             _yes_no(entrant), str(age), child.sex,
+                             self.recorded_ethnicity(draw, child.ethnicity),
+                             self.code(child.lsoa, label, key=child.number)])
+                offences.append((day, child, offence))
+            out[label] = rows
+        return out, offences
+
+    def _share_of(self, draw: random.Random, children: list[_Resident], share: float,
+                  eligible: dict[int, list]) -> list[_Resident]:
+        """`share` of the children (as near as can be), drawn among those with a date."""
+        able = [c for c in children if eligible[c.number]]
+        return draw.sample(able, min(len(able), round(share * len(children))))
+
+    def social_care(self, youth: list[_Resident]) -> tuple[dict[str, list[list[str]]], list]:
+        draw, rng = self.stream("social_care_assessments")
+        events: dict[str, list[tuple]] = {label: [] for label in self.window}
+        weekdays = {label: [d for d in _month_days(label) if d.weekday() < 5]
+                    for label in self.window}
+        all_weekdays = [d for label in self.window for d in weekdays[label]]
+        eligible = {c.number: _days_aged(all_weekdays, c.born, 0, 17) for c in youth}
+        for child in self._share_of(draw, youth, PARTNER_OVERLAPS["youth_justice_in_social_care"],
+                                    eligible):
+            for day in draw.sample(eligible[child.number],
+                                   min(len(eligible[child.number]), 1 + (draw.random() < 0.2))):
+                events[day.strftime("%Y-%m")].append((day, child))
+        assessed: list[_Resident] = []
+        for label in self.window:
+            end = _month_bounds(label)[1]
+            earlier = [c for c in assessed if _age_on(c.born, end) <= 17]
+            for _ in range(int(rng.poisson(SOCIAL_CARE_MONTHLY))):
+                day = draw.choice(weekdays[label])
+                if earlier and draw.random() < SOCIAL_CARE_REASSESSED:
+                    child = draw.choice(earlier)
+                else:
+                    child = self.new_resident(draw, "social", _draw_band(draw, SOCIAL_CARE_AGES),
+                                              day, SOCIAL_CARE_SEX)
+                    assessed.append(child)
+                events[label].append((day, child))
+        out = {}
+        for label in self.window:
+            rows = []
+            for day, child in sorted(events[label], key=lambda e: (e[0], e[1].number)):
+                factors = [draw.random() < p for p in SOCIAL_CARE_FACTORS]
+                if not any(factors):
+                    factors[draw.randrange(3)] = True
+                rows.append([child.person_id, day.isoformat(), *map(_yes_no, factors),
+                             str(_age_on(child.born, day)), child.sex,
+                             self.recorded_ethnicity(draw, child.ethnicity),
+                             self.code(child.lsoa, label, key=child.number)])
+            out[label] = rows
+        return out, assessed
+
+    def exclusions(self, youth: list[_Resident], social: list[_Resident],
+                   ) -> dict[str, list[list[str]]]:
+        draw, rng = self.stream("school_exclusions")
+        school_days = {label: [d for d in _month_days(label) if _is_school_day(d)]
+                       for label in self.window}
+        all_days = [d for label in self.window for d in school_days[label]]
+        events: dict[str, list[tuple]] = {label: [] for label in self.window}
+
+        def schedule(children: list[_Resident], share: float, reasons: str) -> None:
+            eligible = {c.number: _days_aged(all_days, c.born, 10, 16) for c in children}
+            for child in self._share_of(draw, children, share, eligible):
+                count = min(len(eligible[child.number]), _choose(draw, [1, 2, 3, 4],
+                                                                 [45, 75, 92, 100]))
+                for day in draw.sample(eligible[child.number], count):
+                    events[day.strftime("%Y-%m")].append((day, child, reasons))
+
+        schedule(youth, PARTNER_OVERLAPS["youth_justice_in_exclusions"], "youth")
+        youth_ids = {c.number for c in youth}
+        schedule([c for c in social if c.number not in youth_ids],
+                 PARTNER_OVERLAPS["social_care_in_exclusions"], "youth")
+        pupils: list[_Resident] = []
+        for label in self.window:
+            start, end = _month_bounds(label)
+            # pupils suspended in the 12 months before, still of school age
+            earlier = [p for p in pupils if (start - p.last_excluded).days <= 365
+                       and _age_on(p.born, end) <= 16]
+            days = school_days[label]
+            count = int(rng.poisson(EXCLUSIONS_PER_SCHOOL_DAY * len(days)))
+            if not days:  # the summer holiday: a school back early, summer provision
+                days = [d for d in _month_days(label) if d.weekday() < 5 and d.day >= 27]
+                count = 1 + int(rng.poisson(1.0))
+            for _ in range(count):
+                day = draw.choice(days)
+                if earlier and draw.random() < EXCLUSION_REPEAT:
+                    pupil = draw.choice(earlier)
+                else:
+                    pupil = self.new_resident(draw, "school", _draw_band(draw, PUPIL_AGES), day,
+                                              PUPIL_SEX)
+                    if draw.random() < 0.05:
+                        pupil.school_phase = "special"
+                    pupils.append(pupil)
+                pupil.last_excluded = day
+                events[label].append((day, pupil, ""))
+        out = {}
+        for label in self.window:
+            rows = []
+            for day, pupil, reasons in sorted(events[label], key=lambda e: (e[0], e[1].number)):
+                permanent = draw.random() < (EXCLUSION_PERMANENT * (3 if reasons else 1))
+                kind = "permanent" if permanent else "suspension"
+                reason = _pick(draw, EXCLUSION_REASONS["permanent" if permanent
+                                                           else reasons or "suspension"])
+                age = _age_on(pupil.born, day)
+                phase = pupil.school_phase or ("primary" if age <= 10 else "secondary")
+                if permanent:
+                    pupil.school_phase = "alternative provision"
+                rows.append([pupil.person_id, day.isoformat(), kind, reason, phase, str(age),
+                             pupil.sex, self.recorded_ethnicity(draw, pupil.ethnicity),
+                             self.code(pupil.lsoa, label, key=pupil.number)])
+            out[label] = rows
+        return out
+
+    def probation(self, youth: list[_Resident]) -> dict[str, list[list[str]]]:
+        """Quarter-end snapshots of a caseload of ~PROBATION_CASELOAD people; some of the
+        children known to youth justice join it after they turn 18."""
+        draw, rng = self.stream("probation_caseload")
+        snapshots = [label for label in self.window if int(label[5:]) % 3 == 0]
+        if not snapshots:
+            return {}
+        last_snapshot = _month_bounds(snapshots[-1])[1]
+        pending = []  # (start, end, person, offence)
+        adults = [c for c in youth
+                  if self.window_first < _shift_years(c.born, 18) <= last_snapshot]
+        for child in adults:
+            if draw.random() >= PARTNER_OVERLAPS["youth_justice_to_probation"]:
+                continue
+            start = _shift_years(child.born, 18) + datetime.timedelta(days=draw.randint(30, 240))
+            offence = ("violence against the person" if draw.random() < 0.5
+                       else child.offences[-1])
+            months = draw.randint(12, 24)
+            pending.append((start, start + datetime.timedelta(days=int(months * 30.4)),
+                            child, offence))
+        caseload: list[tuple] = []
+        out = {}
+        for index, label in enumerate(snapshots):
+            day = _month_bounds(label)[1]
+            caseload = [c for c in caseload if c[1] > day]
+            caseload += [p for p in pending if p[0] <= day < p[1]]
+            pending = [p for p in pending if p[0] > day]
+            target = int(round(rng.normal(PROBATION_CASELOAD, 8)))
+            for _ in range(max(0, target - len(caseload))):
+                months = draw.randint(*PROBATION_MONTHS)
+                if index == 0:  # the caseload the window opens with: started at any time
+                    start = day - datetime.timedelta(days=draw.randint(0, int(months * 30.4)))
+                else:
+                    start = day - datetime.timedelta(days=draw.randint(0, 91))
+                person = self.new_resident(draw, "probation", _draw_band(draw, PROBATION_AGES),
+                                           start, PROBATION_SEX, "suspect")
+                caseload.append((start, start + datetime.timedelta(days=int(months * 30.4)),
+                                 person, _pick(draw, PROBATION_OFFENCES)))
+            rows = []
+            for _, _, person, offence in sorted(caseload, key=lambda c: c[2].number):
+                rows.append([person.person_id, day.isoformat(), offence,
+                             _yes_no(offence in VIOLENT_INDEX_OFFENCES),
+                             str(_age_on(person.born, day)), person.sex,
+                             self.code(person.lsoa, label, key=person.number)])
+            out[label] = rows
+        return out
+
+
+def _partner_tables(seed: int, lsoas: list[_Lsoa], expected: np.ndarray, window: list[str],
+                    force: dict[str, list[_ForceCrime]], ethnicity: dict, canonical_months: int,
+                    ) -> tuple[dict[str, tuple[list[str], list[list[str]]]], dict]:
+    """The partners' files (relative path -> header and rows) and what the summary says about
+    them: the months of each hospital shape and the overlaps built."""
+    sim = _PartnerSimulation(seed, lsoas, expected, window, force, ethnicity)
+    by_month = sim.attendances()
+    ae = sim.ae_rows(by_month)
+    admissions = sim.admissions(by_month)
+    hes_from = len(window) - min(HES_MONTHS, len(window))
+    hospital = sim.admission_rows(admissions, hes_from)
+    ambulance = sim.callouts(by_month)
+    youth, offences = sim.youth_justice()
+    youth_children = list({id(c): c for _, c, _ in offences}.values())
+    social, assessed = sim.social_care(youth_children)
+    excluded = sim.exclusions(youth_children, assessed)
+    probation = sim.probation(youth_children)
+
+    files: dict[str, tuple[list[str], list[list[str]]]] = {}
+    monthly = {"ae_assaults": ae, "ambulance_callouts": ambulance, "youth_justice": youth,
+               "school_exclusions": excluded, "social_care_assessments": social}
+    for label in window:
+        for name in ("ae_assaults", "hospital_admissions", "ambulance_callouts", "youth_justice",
+                     "school_exclusions", "social_care_assessments"):
+            header, rows = (hospital[label] if name == "hospital_admissions"
+                            else (PARTNER_HEADERS[name], monthly[name][label]))
+            files[f"{PARTNERS_DIR}/{name}/{name}_{label}.csv"] = (header, rows)
+        if label in probation:
+            files[f"{PARTNERS_DIR}/probation_caseload/probation_caseload_{label}.csv"] = (
+                PARTNER_HEADERS["probation_caseload"], probation[label])
+    files[AGGREGATES_FILE] = (PARTNER_HEADERS["partner_aggregates"], sim.aggregates())
+
+    # What was built, from the rows themselves.
+    def ids(name: str, column: int = 0) -> set[str]:
+        return {row[column] for path, (header, rows) in files.items()
+                if path.startswith(f"{PARTNERS_DIR}/{name}/") for row in rows}
+
+    youth_ids = ids("youth_justice")
+    victims = {v.person.canonical_id for label in window[:canonical_months]
+               for crime in force[label] for v in crime.victims}
+    canonical_admissions = [row[1] for label in window[:min(hes_from, canonical_months)]
+                            for row in hospital[label][1]]
+    attendances = [a for label in window for a in by_month[label]]
+    hidden = [a for a in attendances if a.person is None]
+
+    def share(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    summary = {
+        "hospital_admissions": {"canonical_months": window[:hes_from],
+                                "hes_months": window[hes_from:]},
+        "probation_snapshots": sorted(probation),
+        "ae_hidden_share": share(len(hidden), len(attendances)),
+        "town_centre_lsoas": sorted(
+            {x.code for x in sim.hotspots} | {p.lsoa11.code for x in sim.hotspots
+                                              for p in x.points}),
+        "overlaps": {
+            "youth_justice_children": len(youth_ids),
+            "youth_justice_in_exclusions": share(len(youth_ids & ids("school_exclusions")),
+                                                 len(youth_ids)),
+            "youth_justice_in_social_care": share(
+                len(youth_ids & ids("social_care_assessments")), len(youth_ids)),
+            "youth_justice_in_probation": share(len(youth_ids & ids("probation_caseload")),
+                                                len(youth_ids)),
+            "hospital_admissions_of_force_victims": share(
+                sum(p in victims for p in canonical_admissions), len(canonical_admissions)),
+        },
+    }
+    return files, summary
+
+
 def _write_csv(path: Path, header: list[str], rows: list[list[str]], *, crlf: bool,
                bom: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1630,10 +2564,13 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]], *, crlf: bo
 def generate_demo_data(raw_dir: Path, *, seed: int = 20240601, months: int = 36,
                        end_month: str = "2025-12") -> dict:
     """Writes the demo's police.uk archives, reference files (census tables included) and the
-    force's crime extract under raw_dir and returns a summary: the files written (relative
-    paths), rows per kind, the month whose stop-and-search file is deliberately missing, and
-    the months of the extract in canonical CSVs and in Athena workbooks. Existing files at
-    those paths are replaced; nothing else is touched."""
+    force's crime extract and the partners' data under raw_dir and returns a summary: the
+    files written (relative paths), rows per kind, the month whose stop-and-search file is
+    deliberately missing, the months of the extract in canonical CSVs and in Athena
+    workbooks, and under "partners" files and rows per partner dataset, the months of each
+    hospital shape, the probation snapshots, the share of A&E attendances without a police
+    record, the town-centre LSOAs and the person overlaps built between sources. Existing
+    files at those paths are replaced; nothing else is touched."""
     if months < 1:
         raise ValueError(f"months must be at least 1, not {months}")
     raw_dir = Path(raw_dir)
@@ -1699,6 +2636,17 @@ def generate_demo_data(raw_dir: Path, *, seed: int = 20240601, months: int = 36,
     for name, content in _census_tables(lsoas, ethnicity, seed).items():
         header = CENSUS_ETHNICITY_HEADER if "ts021" in name else CENSUS_AGE_HEADER
         write(f"reference/{name}", name.removesuffix(".csv"), header, content, crlf=False)
+    partner_files, partners = _partner_tables(seed, lsoas, expected, window, force, ethnicity,
+                                              athena_from)
+    partner_rows: dict[str, int] = {}
+    partner_file_counts: dict[str, int] = {}
+    for relative, (header, content) in partner_files.items():
+        _write_csv(raw_dir / relative, header, content, crlf=False, bom=False)
+        files.append(relative)
+        dataset = relative.split("/")[1]
+        dataset = "partner_aggregates" if dataset == "aggregates" else dataset
+        partner_rows[dataset] = partner_rows.get(dataset, 0) + len(content)
+        partner_file_counts[dataset] = partner_file_counts.get(dataset, 0) + 1
     return {
         "area": DEMO_AREA_NAME,
         "force": FORCE_NAME,
@@ -1710,4 +2658,5 @@ def generate_demo_data(raw_dir: Path, *, seed: int = 20240601, months: int = 36,
         },
         "files": files,
         "rows": rows,
+        "partners": {"files": partner_file_counts, "rows": partner_rows, **partners},
     }
