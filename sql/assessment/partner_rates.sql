@@ -1,5 +1,5 @@
 -- Violence recorded by each partner in the latest 12 months per 1,000 residents, with exact
--- Poisson 95% intervals, beside the police's serious violence for the same months.
+-- Poisson 95% intervals.
 WITH pop AS (
     SELECT g.geography_code, sum(d.population) AS population
     FROM {{ ref('geographies') }} AS g JOIN {{ ref('dim_district') }} AS d USING (lad_code)

@@ -14,7 +14,7 @@ WITH unioned AS (
     UNION ALL
     SELECT 'hospital_admissions', admission_id, person_id, admission_date, lsoa_code, age, NULL,
            sex, ethnicity, icd10_category,
-           icd10_category BETWEEN 'X85' AND 'Y09', NULL, NULL
+           regexp_matches(icd10_category, '^(X8[5-9]|X9[0-9]|Y0[0-9])$'), NULL, NULL
     FROM {{ ref('hospital_admissions') }}
     UNION ALL
     SELECT 'ambulance_callouts', incident_id, NULL, call_datetime::DATE, lsoa_code, NULL, NULL,

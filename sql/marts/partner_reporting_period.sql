@@ -1,9 +1,11 @@
--- The months the partners' records cover, and their latest 12 months.
+-- The months the partners' records and counts cover, and their latest 12 months.
 WITH bounds AS (
-    SELECT min(date_trunc('month', event_date))::DATE AS first_month,
-           max(date_trunc('month', event_date))::DATE AS latest_month
-    FROM {{ ref('fct_partner_records') }}
-    WHERE event_date <= current_date
+    SELECT min(month_start) AS first_month, max(month_start) AS latest_month
+    FROM (SELECT date_trunc('month', event_date)::DATE AS month_start
+          FROM {{ ref('fct_partner_records') }} WHERE event_date <= current_date
+          UNION ALL  -- partners who send counts instead of records
+          SELECT month_start FROM {{ ref('partner_aggregates') }}
+          WHERE "count" IS NOT NULL AND month_start <= current_date)
 )
 SELECT strftime(first_month, '%Y-%m') AS first_month,
        strftime(latest_month, '%Y-%m') AS latest_month,
