@@ -112,3 +112,19 @@ def build_warehouse(raw_dir: Path, db_path: Path, districts: list[str], name: st
     config = Config.model_validate({"area": {"name": name, "districts": districts}, **settings})
     pipeline.stage_assess(con, config)
     return con
+
+
+def rows_of(con, sql: str, params=None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
+
+
+def write_table(path: Path, dataset: str, records: list[dict]) -> Path:
+    """A canonical CSV of a declared dataset; fields a record leaves out are blank."""
+    from svna.datasets import load_datasets
+
+    header = next(list(d.columns) for d in load_datasets() if d.name == dataset)
+    unknown = {k for r in records for k in r} - set(header)
+    assert not unknown, unknown
+    return write_csv(path, header, [["" if r.get(c) is None else r[c] for c in header]
+                                    for r in records])
+

@@ -26,10 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from svna import datasets
 from svna.pseudonymise import key_from_environment, pseudonymiser
 
-from conftest import build_warehouse, write_csv, write_reference
+from conftest import build_warehouse, rows_of, write_reference, write_table
 
 A, B, C = "E07000101", "E07000102", "E07000103"
 A1, A2, B1, C1 = "E01000011", "E01000012", "E01000021", "E01000031"
@@ -42,21 +41,9 @@ LSOA11 = [(L11, A2, A, "Alpha"), (A1, A1, A, "Alpha"), (B1, B1, B, "Beta"),
           (C1, C1, C, "Gamma")]
 BASE_MTIME = 1_700_000_000
 
-COLUMNS = {d.name: list(d.columns) for d in datasets.load_datasets()}
 PSEUDONYM = pseudonymiser(key_from_environment())  # conftest sets the key
 
 
-def rows_of(con, sql: str, params=None) -> list[tuple]:
-    return con.execute(sql, params or []).fetchall()
-
-
-def write_table(path: Path, dataset: str, records: list[dict]) -> Path:
-    """A canonical CSV with the declared header; missing fields are blank."""
-    header = COLUMNS[dataset]
-    unknown = {k for r in records for k in r} - set(header)
-    assert not unknown, unknown
-    return write_csv(path, header, [["" if r.get(c) is None else r[c] for c in header]
-                                    for r in records])
 
 
 def pin_mtimes(raw: Path) -> None:

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from svna.datasets import load_datasets
+
 DEMO_AREA_NAME = "Riverford and Eastmere"
 FORCE_SLUG = "riverford"
 FORCE_NAME = "Riverford Constabulary"
@@ -1666,28 +1668,17 @@ def _census_tables(lsoas: list[_Lsoa], ethnicity: dict, seed: int) -> dict[str, 
 # ---------------------------------------------------------------------------------------------
 
 PARTNERS_DIR = "partners"
-PARTNER_HEADERS = {
-    "ae_assaults": [
-        "site_code", "reporting_period_start", "reporting_period_end", "attendance_id",
-        "arrival_date", "arrival_time", "assault_date", "assault_time", "assault_method",
-        "assault_method_other", "location_type", "location_description", "location_lsoa_code",
-        "age_band", "sex",
-    ],
-    "hospital_admissions": ["admission_id", "person_id", "admission_date", "icd10_cause", "age",
-                            "sex", "ethnicity", "lsoa_code"],
-    "ambulance_callouts": ["incident_id", "call_datetime", "category", "longitude", "latitude",
-                           "lsoa_code"],
-    "youth_justice": ["person_id", "offence_date", "offence_type", "disposal",
-                      "first_time_entrant", "age", "sex", "ethnicity", "lsoa_code"],
-    "school_exclusions": ["person_id", "exclusion_date", "exclusion_type", "reason",
-                          "school_phase", "age", "sex", "ethnicity", "lsoa_code"],
-    "social_care_assessments": ["person_id", "assessment_date", "factor_cce", "factor_gangs",
-                                "factor_serious_violence", "age", "sex", "ethnicity",
-                                "lsoa_code"],
-    "probation_caseload": ["person_id", "snapshot_date", "index_offence",
-                           "violent_index_offence", "age", "sex", "lsoa_code"],
-    "partner_aggregates": ["source", "measure", "month", "area_code", "count", "suppressed"],
-}
+# The canonical columns, as declared in sql/staging/<name>.yml (the demo writes that form).
+PARTNER_HEADERS = {d.name: list(d.columns) for d in load_datasets() if d.name in (
+    "ae_assaults",
+    "hospital_admissions",
+    "ambulance_callouts",
+    "youth_justice",
+    "school_exclusions",
+    "social_care_assessments",
+    "probation_caseload",
+    "partner_aggregates",
+)}
 AGGREGATES_FILE = f"{PARTNERS_DIR}/aggregates/partner_aggregates.csv"
 # The trust's new extract for the last months of the window: admissions in its own shape.
 HES_MONTHS = 12
