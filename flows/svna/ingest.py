@@ -351,7 +351,7 @@ def ingest(
 
 def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappings,
                   summary: IngestSummary) -> None:
-    file_id = first_row(con, "SELECT coalesce(max(file_id), 0) + 1 FROM meta.files")[0]
+    file_id = _next_file_id(con)  # needed before the row is recorded: rows carry it
     entry = base | {
         "file_id": file_id, "path": table.rel, "dataset": None, "delivery_key": None,
         "header": None, "status": "not_loaded", "rows_read": 0, "rows_loaded": 0,
@@ -423,9 +423,13 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
               entry["message"] or f"{entry['rows_loaded']} rows")
 
 
+def _next_file_id(con) -> int:
+    return first_row(con, "SELECT coalesce(max(file_id), 0) + 1 FROM meta.files")[0]
+
+
 def _record_file(con, entry: dict) -> None:
-    entry = {"file_id": first_row(con, "SELECT coalesce(max(file_id), 0) + 1 FROM meta.files")[0]
-             } | entry
+    if "file_id" not in entry:
+        entry = {"file_id": _next_file_id(con)} | entry
     cols = list(entry)
     con.execute(
         f"INSERT INTO meta.files ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",

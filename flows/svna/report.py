@@ -27,6 +27,7 @@ from markupsafe import Markup
 from svna.exports import published_table, suppress_for_publication
 from svna.spc import SERIES as SPC_SERIES
 from svna.stats import HIGH, LOW, MIN_RELIABLE_COUNT, xmr_summary
+from svna.warehouse import quote_ident
 
 if TYPE_CHECKING:
     from svna.config import Config
@@ -151,10 +152,11 @@ def _read(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFra
     integer = [name for name, kind in columns
                if kind in _INTEGER_TYPES or re.fullmatch(r"DECIMAL\(\d+,0\)", kind)]
     select = ", ".join(
-        f'CAST("{name}" AS BIGINT) AS "{name}"' if name in integer else f'"{name}"'
+        f"CAST({quote_ident(name)} AS BIGINT) AS {quote_ident(name)}" if name in integer
+        else quote_ident(name)
         for name, _ in columns
     )
-    frame = con.execute(f'SELECT {select} FROM "{schema}"."{table}"').df()
+    frame = con.execute(f"SELECT {select} FROM {quote_ident(schema)}.{quote_ident(table)}").df()
     for name in integer:
         frame[name] = frame[name].astype("Int64")
     if "geography_order" in frame:
