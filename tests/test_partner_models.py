@@ -374,7 +374,7 @@ def test_failed_and_future_files(con_no_force):
                                  "WHERE source = 'ae_assaults'") == [(4,)]
     # the call-out dated 2099 is left out of the reporting period (still 2024-12)...
     assert rows_of(con_no_force, "SELECT * FROM marts.partner_reporting_period") == [
-        ("2023-12", "2024-12", "2024-01")]
+        ("2023-12", "2024-12", "2024-01", "2023-01", "2023-12")]
     got = {r[0]: r[1:] for r in rows_of(
         con_no_force, "SELECT source, records, last_month, files_in_use, files_failed, "
                       "files_with_warnings FROM assessment.partner_data_gaps")}
@@ -435,15 +435,16 @@ def test_partner_monthly(con):
 
 # --- (4) partner_rates ------------------------------------------------------------------------
 def test_partner_reporting_period(con):
-    # latest partner record 2024-12-31 (AM11); first 2023-12-05 (AM13); 2024-12 - 11 = 2024-01
+    # latest partner record 2024-12-31 (AM11); first 2023-12-05 (AM13); 2024-12 - 11 = 2024-01;
+    # the previous 12: 2024-12 - 23 = 2023-01 to 2024-12 - 12 = 2023-12
     assert rows_of(con, "SELECT * FROM marts.partner_reporting_period") == [
-        ("2023-12", "2024-12", "2024-01")]
+        ("2023-12", "2024-12", "2024-01", "2023-01", "2023-12")]
 
 
 def test_partner_rates(con):
     got = rows_of(con, "SELECT geography_level, geography_code, source, violence, period, "
                        "population, rate_per_1000, ci_lower, ci_upper "
-                       "FROM assessment.partner_rates")
+                       "FROM assessment.partner_rates ORDER BY geography_order, source")
     P = "2024-01 to 2024-12"
     # rate = 1000 * n / population; limits = 1000 * table value / population, 2 d.p.
     expected = [
@@ -512,7 +513,7 @@ def test_partner_data_gaps(con):
     got = rows_of(con, "SELECT source, records, first_month, last_month, months_with_records, "
                        "months_missing_within, not_placed, ethnicity_missing, aggregate_rows, "
                        "suppressed_rows, files_in_use, files_failed, files_with_warnings "
-                       "FROM assessment.partner_data_gaps")
+                       "FROM assessment.partner_data_gaps ORDER BY source")
     assert got == [
         # 4 records, 2024-03 and 2024-05 (2024-04 missing); AE3 blank LSOA (AE4 in Gamma is
         # placed); no ethnicity held; 6 count rows of which 1 suppressed
@@ -521,8 +522,9 @@ def test_partner_data_gaps(con):
         ("ambulance_callouts", 13, "2023-12", "2024-12", 2, 11, 1, None, 0, 0, 1, 0, 0),
         # H2 and H5 without ethnicity; warning: W19, X84, Y10 are no assault causes
         ("hospital_admissions", 6, "2024-02", "2024-02", 1, 0, 0, 2, 0, 0, 1, 0, 1),
-        # P21 in Gamma is placed; probation holds no ethnicity
-        ("probation_caseload", 3, "2024-11", "2024-11", 1, 0, 0, None, 0, 0, 1, 0, 0),
+        # P21 in Gamma is placed; probation holds no ethnicity; a caseload of snapshots has
+        # no missing months (blank)
+        ("probation_caseload", 3, "2024-11", "2024-11", 1, None, 0, None, 0, 0, 1, 0, 0),
         ("school_exclusions", 6, "2024-09", "2024-09", 1, 0, 0, 1, 0, 0, 1, 0, 0),   # P10
         ("social_care_assessments", 5, "2024-10", "2024-10", 1, 0, 0, 0, 0, 0, 1, 0, 0),
         # 2024-06, -07, -08: nothing missing; P3 without ethnicity; warning: 'Robbery'

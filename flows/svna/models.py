@@ -13,7 +13,7 @@ import jinja2
 
 from svna.config import Config
 from svna.project import SQL_DIR
-from svna.stats import poisson_ci, ratio_ci
+from svna.stats import poisson_ci, proportion_ci, ratio_ci
 from svna.warehouse import register_function
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,8 @@ SQL_FUNCTIONS = {
     "poisson_upper": (lambda n: poisson_ci(n, "upper"), ["DOUBLE"]),
     "ratio_lower": (lambda a, b: ratio_ci(a, b, "lower"), ["DOUBLE", "DOUBLE"]),
     "ratio_upper": (lambda a, b: ratio_ci(a, b, "upper"), ["DOUBLE", "DOUBLE"]),
+    "proportion_lower": (lambda k, n: proportion_ci(k, n, "lower"), ["DOUBLE", "DOUBLE"]),
+    "proportion_upper": (lambda k, n: proportion_ci(k, n, "upper"), ["DOUBLE", "DOUBLE"]),
 }
 
 

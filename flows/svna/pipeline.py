@@ -57,6 +57,9 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
+MULTIAGENCY_FILE = "multiagency.html"
+
+
 def report_path(config: Config) -> Path:
     return config.paths.reports / "assessments" / config.area.slug / "baseline.html"
 
@@ -142,7 +145,9 @@ def stage_assess(con, config: Config) -> list[str]:
 
 def stage_report(con, config: Config, work: Path, run_id: str) -> dict[str, Path]:
     """Exports, the validation report and the assessment, written inside the run's folder."""
-    from svna.report import render_baseline  # charts pull in altair: only when reporting
+    # charts pull in altair: only when reporting
+    from svna.report import render_baseline
+    from svna.report_multiagency import render_multiagency
 
     generated_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = {
@@ -156,6 +161,9 @@ def stage_report(con, config: Config, work: Path, run_id: str) -> dict[str, Path
     render_baseline(con, out["assessment"] / "baseline.html", config=config, run_id=run_id,
                     generated_at=generated_at,
                     validation_href="../../validation/index.html")
+    render_multiagency(con, out["assessment"] / MULTIAGENCY_FILE, config=config, run_id=run_id,
+                       generated_at=generated_at, validation_href="../../validation/index.html",
+                       baseline_href="baseline.html")
     return out
 
 

@@ -337,3 +337,12 @@ def ratio_ci(a: float | None, b: float | None, bound: str) -> float | None:
     else:
         p = 1.0 if b == 0 else stats.beta.ppf(0.975, a + 1, b)
     return None if p >= 1 else float(p / (1 - p))
+
+
+def proportion_ci(k: float | None, n: float | None, bound: str) -> float | None:
+    """One exact (Clopper-Pearson) 95% limit of the proportion k/n, for SQL."""
+    if k is None or n is None or n <= 0 or not 0 <= k <= n:
+        return None
+    if bound == "lower":
+        return 0.0 if k == 0 else float(stats.beta.ppf(0.025, k, n - k + 1))
+    return 1.0 if k == n else float(stats.beta.ppf(0.975, k + 1, n - k))

@@ -35,7 +35,11 @@ long AS (
 )
 SELECT dimension, value, count(*) AS attendances,
        count(*) FILTER (WHERE NOT matched) AS no_police_record,
-       round(100.0 * count(*) FILTER (WHERE NOT matched) / count(*), 1) AS no_police_record_pct
+       round(100.0 * count(*) FILTER (WHERE NOT matched) / count(*), 1) AS no_police_record_pct,
+       round(100.0 * proportion_lower(count(*) FILTER (WHERE NOT matched), count(*)), 1)
+           AS pct_ci_lower,
+       round(100.0 * proportion_upper(count(*) FILTER (WHERE NOT matched), count(*)), 1)
+           AS pct_ci_upper
 FROM long
 GROUP BY dimension, value
 ORDER BY dimension, attendances DESC

@@ -1,9 +1,8 @@
 -- Which partners supplied what, for which months, at what quality: what the multi-agency
 -- assessment can and cannot say.
-WITH sources AS (
-    SELECT * FROM (VALUES ('ae_assaults'), ('hospital_admissions'), ('ambulance_callouts'),
-                          ('youth_justice'), ('school_exclusions'),
-                          ('social_care_assessments'), ('probation_caseload')) AS s(source)
+WITH sources AS (  -- the partners' datasets (not the police's)
+    SELECT source, counts, source_order::INTEGER AS source_order FROM seeds.sources
+    WHERE NOT starts_with(source, 'police')
 ),
 records AS (
     SELECT source, count(*) AS records, min(month) AS first_month, max(month) AS last_month,
@@ -28,7 +27,8 @@ files AS (
 )
 SELECT s.source, coalesce(r.records, 0) AS records, r.first_month, r.last_month,
        coalesce(r.months_with_records, 0) AS months_with_records,
-       CASE WHEN r.first_month IS NOT NULL THEN date_diff('month',
+       -- a caseload comes as snapshots (quarterly, say): its gaps are not missing months
+       CASE WHEN r.first_month IS NOT NULL AND s.counts NOT LIKE 'people at%' THEN date_diff('month',
             strptime(r.first_month || '-01', '%Y-%m-%d'),
             strptime(r.last_month || '-01', '%Y-%m-%d')) + 1 - r.months_with_records
        END AS months_missing_within,
@@ -41,4 +41,4 @@ FROM sources AS s
 LEFT JOIN records AS r USING (source)
 LEFT JOIN counts AS c USING (source)
 LEFT JOIN files AS f USING (source)
-ORDER BY s.source
+ORDER BY s.source_order
