@@ -209,13 +209,16 @@ def classify(values: pd.Series, *, counts: pd.Series | None = None, threshold: i
         positive = np.sort(values[shaded].to_numpy())
         scale = 10 ** decimals
         k = min(n_classes, len(np.unique(positive)), max(BLUES))
-        # upper bounds rounded up to the shown precision, so that each value is at most its
-        # class's printed upper bound
-        edges = sorted({math.ceil(np.quantile(positive, i / k) * scale - 1e-9) / scale
-                        for i in range(1, k + 1)})
-        colours = BLUES[len(edges)]
+        # Upper bounds at the shown precision: the inner ones rounded down (with whole
+        # numbers, a median of 5.5 splits 5 from 6), the last rounded up to hold the maximum.
+        # A class left empty by the rounding is dropped.
+        inner = [math.floor(np.quantile(positive, i / k) * scale + 1e-9) / scale
+                 for i in range(1, k)]
+        edges = np.array(sorted({*inner, math.ceil(positive[-1] * scale - 1e-9) / scale}))
+        edges = edges[np.unique(np.searchsorted(edges, positive - 1e-9))]
         low = positive[0]
-        for number, (edge, colour) in enumerate(zip(edges, colours, strict=True), start=1):
+        for number, (edge, colour) in enumerate(zip(edges, BLUES[len(edges)], strict=True),
+                                                start=1):
             if decimals == 0:
                 label = _fmt(low, 0) if low == edge else f"{_fmt(low, 0)} to {_fmt(edge, 0)}"
                 low = edge + 1
@@ -224,7 +227,7 @@ def classify(values: pd.Series, *, counts: pd.Series | None = None, threshold: i
                          else f"over {_fmt(low, decimals)} to {_fmt(edge, decimals)}")
                 low = edge
             classes.append(MapClass(f"c{number}", label, colour))
-        position = np.searchsorted(np.array(edges), values[shaded].to_numpy() - 1e-9)
+        position = np.searchsorted(edges, values[shaded].to_numpy() - 1e-9)
         keys[shaded] = [f"c{p + 1}" for p in position]
     if (keys == "nodata").any():
         classes.append(MapClass("nodata", "No data", NO_DATA_FILL))
