@@ -309,3 +309,10 @@ def test_demo_boundaries_hold_every_point_the_demo_places():
     again = demo_boundaries(demo._build_geography(np.random.default_rng(seed),
                                                   random.Random(seed)))
     assert json.dumps(again) == json.dumps(collection)
+
+
+def test_rates_below_one_are_shaded_when_nothing_is_suppressed():
+    classes, keys = classify(pd.Series([0.4, 2.5, 0.0]), decimals=1)
+    # two positives -> median 1.45 rounded down to 1.4, then the maximum 2.5
+    assert list(keys) == ["c1", "c2", "none"]
+    assert [c.label for c in classes] == ["None", "0.4 to 1.4", "over 1.4 to 2.5"]

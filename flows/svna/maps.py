@@ -195,7 +195,7 @@ def classify(values: pd.Series, *, counts: pd.Series | None = None, threshold: i
     Returns the classes in legend order and each value's class key."""
     values = pd.to_numeric(values, errors="coerce").astype(float)
     counts = values if counts is None else pd.to_numeric(counts, errors="coerce").astype(float)
-    small = (counts > 0) & (counts < threshold)
+    small = (counts > 0) & (counts < threshold) & (threshold > 1)
     keys = pd.Series("nodata", index=values.index, dtype=object)
     keys[(values == 0) | (counts == 0)] = "none"
     keys[small] = "small"
@@ -344,7 +344,7 @@ def _svg(body: list[str], height: float, alt: str, prefix: str) -> Markup:
 def _value_text(value: float, count: float, threshold: int, decimals: int) -> str:
     if pd.isna(value):
         return "no data"
-    if 0 < count < threshold:
+    if threshold > 1 and 0 < count < threshold:
         return f"fewer than {threshold}"
     return _fmt(value, decimals)
 
@@ -412,18 +412,25 @@ def choropleth_map(boundaries: Boundaries, areas: pd.DataFrame, *, value: str,
         body.append(f'<path class="district" data-code="{escape(str(lad_code))}" '
                     f'd="{frame.path(outline)}"/>')
     body.append("</g>")
-    body.append(f'<g class="hotspots" fill="none" stroke="{INK}" stroke-width="2.5" '
-                'stroke-linejoin="round">')
-    labels = []
+    casings, outlines, labels = [], [], []
     for rank, i in enumerate(top, start=1):
         if not drawn[i]:
             continue
-        body.append(f'<path class="hotspot" data-code="{escape(areas.loc[i, "lsoa21_code"])}" '
-                    f'd="{frame.path(geometries[i])}"/>')
+        d = frame.path(geometries[i])
+        casings.append(f'<path d="{d}"/>')
+        outlines.append(f'<path class="hotspot" '
+                        f'data-code="{escape(areas.loc[i, "lsoa21_code"])}" d="{d}"/>')
         point = frame.xy(np.asarray(geometries[i].representative_point().coords))[0]
-        labels.append(_text(point[0], point[1] + 4, str(rank), size=12, weight="bold",
-                            anchor="middle", halo=True))
-    body.append("</g>")
+        west, south, east, north = geometries[i].bounds
+        # small LSOAs (a town centre) get smaller numbers, so that neighbours' stay apart
+        size = int(min(12, max(8, 0.8 * min(east - west, north - south) * frame.scale)))
+        labels.append(_text(point[0], point[1] + size / 3, str(rank), size=size,
+                            weight="bold", anchor="middle", halo=True))
+    # a white casing under the black outline: visible on the darkest class too
+    body.append('<g class="hotspot-casing" fill="none" stroke="#ffffff" stroke-width="4.5" '
+                'stroke-linejoin="round">' + "".join(casings) + "</g>")
+    body.append(f'<g class="hotspots" fill="none" stroke="{INK}" stroke-width="2" '
+                'stroke-linejoin="round">' + "".join(outlines) + "</g>")
     body.append('<g class="hotspot-labels">' + "".join(labels) + "</g>")
     extras = [
         ('<path d="M{x},{ym}H{x2}" stroke="' + INK + '" stroke-width="1.6"/>',
@@ -431,7 +438,7 @@ def choropleth_map(boundaries: Boundaries, areas: pd.DataFrame, *, value: str,
     ]
     if top:
         extras.append(('<rect x="{x}" y="{y}" width="18" height="14" fill="none" stroke="'
-                       + INK + '" stroke-width="2.5"/>',
+                       + INK + '" stroke-width="2"/>',
                        f"The {len(top)} highest, numbered from 1 (highest)"))
     legend, legend_bottom = _legend(value_label, classes, prefix, extras)
     height = max(frame.height, legend_bottom + 40)
@@ -535,15 +542,18 @@ def grid_map(points: pd.DataFrame, *, value_label: str, area_name: str, top_n: i
                     f'width="{side:.1f}" height="{side:.1f}" fill="{fills[keys[i]]}">'
                     f"<title>{escape(shown)}</title></rect>")
     body.append("</g>")
-    body.append(f'<g class="hotspots" fill="none" stroke="{INK}" stroke-width="2">')
-    labels = []
+    casings, outlines, labels = [], [], []
     for rank, i in enumerate(top, start=1):
         left, top_y = corner(i)
-        body.append(f'<rect class="hotspot" x="{left:.1f}" y="{top_y:.1f}" width="{side:.1f}" '
-                    f'height="{side:.1f}"/>')
-        labels.append(_text(left + side / 2, top_y - 4, str(rank), size=12, weight="bold",
+        square = f'x="{left:.1f}" y="{top_y:.1f}" width="{side:.1f}" height="{side:.1f}"'
+        casings.append(f"<rect {square}/>")
+        outlines.append(f'<rect class="hotspot" {square}/>')
+        labels.append(_text(left + side / 2, top_y - 3, str(rank), size=11, weight="bold",
                             anchor="middle", halo=True))
-    body.append("</g>")
+    body.append('<g class="hotspot-casing" fill="none" stroke="#ffffff" stroke-width="4">'
+                + "".join(casings) + "</g>")
+    body.append(f'<g class="hotspots" fill="none" stroke="{INK}" stroke-width="2">'
+                + "".join(outlines) + "</g>")
     body.append('<g class="hotspot-labels">' + "".join(labels) + "</g>")
     extras = []
     if top:
