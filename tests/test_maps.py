@@ -316,3 +316,19 @@ def test_rates_below_one_are_shaded_when_nothing_is_suppressed():
     # two positives -> median 1.45 rounded down to 1.4, then the maximum 2.5
     assert list(keys) == ["c1", "c2", "none"]
     assert [c.label for c in classes] == ["None", "0.4 to 1.4", "over 1.4 to 2.5"]
+
+
+@pytest.mark.realdata
+def test_grid_of_a_real_police_uk_month(realdata):
+    """A month of Cambridgeshire's published street records: the records without a location
+    are left out and every other one is counted in a square."""
+    street = pd.read_csv(realdata / "police-uk" / "cambridgeshire" / "2024-01" /
+                         "2024-01-cambridgeshire-street.csv", encoding="utf-8-sig")
+    points = street.rename(columns={"Longitude": "longitude", "Latitude": "latitude",
+                                    "Location": "location"})
+    located = int(points[["longitude", "latitude"]].notna().all(axis=1).sum())
+    figure = grid_map(points, value_label="Street records", area_name="Cambridgeshire")
+    cells = [r for r in _svg(figure).iter("rect") if "cell" in r.get("class", "").split()]
+    assert located > 1000 and f"{located:,} records in {len(cells):,} squares" in figure["alt"]
+    assert figure["alt"].startswith("LSOA boundaries were not supplied")
+    assert sum(int(c.find("title").text.replace(",", "")) for c in cells) == located

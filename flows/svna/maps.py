@@ -183,6 +183,12 @@ def _decimals(values: pd.Series) -> int:
     return 0 if (numbers == numbers.round()).all() else 1
 
 
+def _in_sentence(label: str) -> str:
+    """A legend title inside a sentence: "Serious violence" -> "serious violence", but an
+    initialism ("A&E attendances", "LSOA") stays as it is."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
 def _fmt(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
@@ -455,7 +461,7 @@ def _choropleth_alt(areas: pd.DataFrame, values: pd.Series, counts: pd.Series,
                     value_label: str, area_name: str, threshold: int, decimals: int,
                     path: Path) -> str:
     shaded = [c for c in classes if c.key.startswith("c")]
-    text = f"Map of {value_label.lower()} in the {len(areas)} LSOAs of {area_name}"
+    text = f"Map of {_in_sentence(value_label)} in the {len(areas)} LSOAs of {area_name}"
     if len(shaded) > 1:
         text += (f", shaded in {len(shaded)} classes of about equal numbers of LSOAs, the "
                  f"lowest {shaded[0].label} and the highest {shaded[-1].label}")
@@ -567,8 +573,8 @@ def grid_map(points: pd.DataFrame, *, value_label: str, area_name: str, top_n: i
     height = max(frame.height, legend_bottom + 40)
 
     note = NO_BOUNDARIES.format(size=_size_text(cell_m))
-    alt = (f"{note} Map of {value_label.lower()} in {area_name}: {int(placed.sum()):,} records "
-           f"in {len(counted):,} squares")
+    alt = (f"{note} Map of {_in_sentence(value_label)} in {area_name}: "
+           f"{int(placed.sum()):,} records in {len(counted):,} squares")
     if top:
         alt += f", the busiest with {_fmt(counted.loc[top[0], 'records'], 0)}"
     alt += "."
@@ -587,8 +593,15 @@ def grid_map(points: pd.DataFrame, *, value_label: str, area_name: str, top_n: i
 def area_map(areas: pd.DataFrame, *, value: str, value_label: str, area_name: str,
              boundaries: Path | None, points: pd.DataFrame | None = None, top_n: int = 5,
              count: str | None = None, threshold: int = 1) -> dict[str, Any] | None:
-    """The map a report shows: the choropleth when boundaries are configured, else the grid
-    of `points` (None when neither is possible)."""
+    """The map a report shows: the choropleth when boundaries are configured
+    (`config.report.boundaries`), else the grid of `points` (None when neither is possible).
+
+    `areas`: the area's LSOAs, one row each, with lsoa21_code, lsoa21_name, lad_code, lad_name
+    and the `value` column (assessment.lsoa_concentration). `points`: the records' longitude
+    and latitude (and location, optional), e.g. marts.fct_street_records in the area, not
+    duplicated, of the latest 12 months. Person-level values: pass their count column as
+    `count` and the suppression threshold. Raises MapError when configured boundaries
+    cannot be used."""
     if boundaries is not None:
         return choropleth_map(read_boundaries(boundaries, areas["lsoa21_code"].tolist()),
                               areas, value=value, value_label=value_label,
