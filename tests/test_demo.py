@@ -674,7 +674,7 @@ def test_police_uk_and_reference_files_are_as_before_the_force_extract(demo, tmp
     assert {name: new.get(name) for name in old} == old
     assert {name for name in new if name not in old} == {
         name for name in new if name.startswith(("force_extract/", "reference/census2021_",
-                                                 "partners/"))}
+                                                 "partners/", "reference/lsoa21_boundaries"))}
 
 
 # --- The partners' data (A&E, hospital, ambulance, youth justice, schools, social care,
@@ -1051,4 +1051,4 @@ def test_everything_else_is_as_before_the_partners(demo, tmp_path, monkeypatch):
     assert len(old) > 60 and any(name.endswith(".xlsx") for name in old)
     assert {name: new.get(name) for name in old} == old
     assert {name for name in new if name not in old} == {
-        name for name in new if name.startswith("partners/")}
+        name for name in new if name.startswith(("partners/", "reference/lsoa21_boundaries"))}

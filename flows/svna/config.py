@@ -122,6 +122,9 @@ class People(_Strict):
 class Report(_Strict):
     top_lsoas: int = Field(default=20, ge=1, le=500)
     protective_marking: str = "OFFICIAL"
+    # LSOA 2021 boundaries (GeoJSON, GeoPackage or shapefile) for the maps; without them the
+    # maps fall back to a grid of record locations. Relative like the paths.
+    boundaries: Path | None = None
 
 
 class Config(_Strict):
@@ -153,4 +156,8 @@ def load_config(path: Path, base: Path | None = None) -> Config:
             for err in exc.errors()
         )
         raise ConfigError(f"{path}: invalid config\n{problems}") from None
-    return config.model_copy(update={"paths": config.paths.resolved(base or Path.cwd())})
+    base = base or Path.cwd()
+    boundaries = config.report.boundaries
+    report = config.report.model_copy(
+        update={"boundaries": (base / boundaries).resolve() if boundaries else None})
+    return config.model_copy(update={"paths": config.paths.resolved(base), "report": report})

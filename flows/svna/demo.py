@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from svna.datasets import load_datasets
+from svna.demo_boundaries import write_demo_boundaries
 
 DEMO_AREA_NAME = "Riverford and Eastmere"
 FORCE_SLUG = "riverford"
@@ -2593,6 +2594,7 @@ def generate_demo_data(raw_dir: Path, *, seed: int = 20240601, months: int = 36,
     for name, (bom, header, content) in _reference_tables(rng, lsoas).items():
         write(f"reference/{name}", name.removesuffix(".csv"), header, content, crlf=False,
               bom=bom)
+    files.append(write_demo_boundaries(raw_dir, lsoas))  # for the maps
 
     # Everything below draws from streams of its own: the files above stay as they were.
     ethnicity = _ethnicity_weights(np.random.default_rng([seed, 0xE7]))
