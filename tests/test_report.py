@@ -212,7 +212,7 @@ def test_every_chart_is_an_inline_svg_with_a_text_alternative(page26):
     # police.uk: trend, districts, types, rates, concentration, IMD, outcomes, S&S; force
     # extract: headline trend, 3 XmR, youth rates, youth trend, heatmap, seasonality,
     # outcome 22, disproportionality, recording
-    assert len(figures) == 8 + 11
+    assert len(figures) == 8 + 11 + 1  # and the map (a grid of points: no boundaries here)
     for attributes, body in figures:
         assert 'role="img"' in attributes
         label = re.search(r'aria-label="([^"]+)"', attributes).group(1)
@@ -220,7 +220,8 @@ def test_every_chart_is_an_inline_svg_with_a_text_alternative(page26):
         assert body.lstrip().startswith("<svg") and "</svg>" in body and "<figcaption>" in body
     assert page26.count("<svg") == len(figures)
     captions = re.findall(r"<figcaption><strong>Figure (\d+):", page26)
-    assert [int(n) for n in captions] == list(range(1, len(figures) + 1))
+    assert [int(n) for n in captions] == list(range(1, len(figures)))
+    assert page26.count("<figcaption><strong>Map 1:") == 1
 
 
 def test_tables_are_accessible(page26):
@@ -484,7 +485,7 @@ def test_empty_tables_and_no_stop_and_search_or_force_extract(db26, tmp_path):
     _assert_clean(partial, NO_FORCE_SECTIONS)
     assert "No stop and search data" in _section(partial, "stop-search", "force-extract")
     assert "was not supplied" in _section(partial, "force-extract", "data-quality")
-    assert partial.count("<figure") == 7  # police.uk charts but stop and search
+    assert partial.count("<figure") == 7 + 1  # police.uk charts but stop and search; the map
     assert "validation report" not in _section(partial, "data-quality", "methods").replace(
         "See the validation report", "")
     empty_sql = "".join(f"DELETE FROM assessment.{t};" for t in report.ASSESSMENT_TABLES)

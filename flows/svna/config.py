@@ -125,6 +125,8 @@ class Report(_Strict):
     # LSOA 2021 boundaries (GeoJSON, GeoPackage or shapefile) for the maps; without them the
     # maps fall back to a grid of record locations. Relative like the paths.
     boundaries: Path | None = None
+    # Also write each assessment as a PDF (WeasyPrint, or a local Chromium as a fallback).
+    pdf: bool = True
 
 
 class Config(_Strict):

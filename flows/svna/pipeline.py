@@ -146,6 +146,7 @@ def stage_assess(con, config: Config) -> list[str]:
 def stage_report(con, config: Config, work: Path, run_id: str) -> dict[str, Path]:
     """Exports, the validation report and the assessment, written inside the run's folder."""
     # charts pull in altair: only when reporting
+    from svna.pdf import html_to_pdf
     from svna.report import render_baseline
     from svna.report_multiagency import render_multiagency
 
@@ -158,12 +159,18 @@ def stage_report(con, config: Config, work: Path, run_id: str) -> dict[str, Path
     exports.write_exports(con, out["exports"], config.suppression.threshold)
     write_validation_report(con, out["validation"], datasets_mod.load_datasets(), run_id,
                             generated_at)
-    render_baseline(con, out["assessment"] / "baseline.html", config=config, run_id=run_id,
-                    generated_at=generated_at,
-                    validation_href="../../validation/index.html")
-    render_multiagency(con, out["assessment"] / MULTIAGENCY_FILE, config=config, run_id=run_id,
-                       generated_at=generated_at, validation_href="../../validation/index.html",
-                       baseline_href="baseline.html")
+    documents = [
+        render_baseline(con, out["assessment"] / "baseline.html", config=config, run_id=run_id,
+                        generated_at=generated_at,
+                        validation_href="../../validation/index.html"),
+        render_multiagency(con, out["assessment"] / MULTIAGENCY_FILE, config=config,
+                           run_id=run_id, generated_at=generated_at,
+                           validation_href="../../validation/index.html",
+                           baseline_href="baseline.html"),
+    ]
+    if config.report.pdf:
+        for html in documents:
+            html_to_pdf(html.read_text(encoding="utf-8"), html.with_suffix(".pdf"))
     return out
 
 

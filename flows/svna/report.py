@@ -25,6 +25,7 @@ import vl_convert
 from markupsafe import Markup
 
 from svna.exports import published_table, suppress_for_publication
+from svna.maps import area_map
 from svna.spc import SERIES as SPC_SERIES
 from svna.stats import HIGH, LOW, MIN_RELIABLE_COUNT, xmr_summary
 from svna.warehouse import quote_ident
@@ -57,6 +58,7 @@ OTHER_TABLES = (
     ("marts", "reporting_period"), ("marts", "force_reporting_period"),
     ("marts", "offence_codes"), ("cfg", "sv_groups"), ("cfg", "sv_codes"),
     ("cfg", "settings"), ("cfg", "age_bands"), ("seeds", "ho_outcome_codes"),
+    ("marts", "street_points_12m"),
 )
 # police.uk's age bands, youngest first: a board reads them as a scale, not a ranking.
 AGE_ORDER = ("under 10", "10-17", "18-24", "25-34", "over 34")
@@ -1534,6 +1536,10 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
             "outcomes": outcomes_figure(_where(outcomes, geography_level="area", category=SV)),
             "search_objects": search_object_figure(objects),
         },
+        "map": area_map(lsoas, value="rate_per_1000",
+                        value_label="serious violence per 1,000 residents", area_name=area_name,
+                        boundaries=config.report.boundaries,
+                        points=frames["street_points_12m"], top_n=min(top_n, 10)),
         "monthly": {
             "geographies": [g["name"] for g in _geography_groups(sv_trend)],
             "rows": [{"month": month, "values": list(values)}

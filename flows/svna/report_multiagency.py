@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from svna.findings import headline_findings
+from svna.maps import area_map
 from svna.report import (
     BLACK,
     BLUE,
@@ -106,7 +107,19 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
         "deprivation": _by_source(safe["partner_deprivation"], label_of),
         "profiles": _profiles(safe["partner_profiles"], label_of),
         "cohorts": _cohorts(safe["cohort_overlaps"], label_of),
+        "map": _agreement_map(frames["partner_hotspots"], config),
     }
+
+
+def _agreement_map(hotspots: pd.DataFrame, config: Config) -> dict[str, Any] | None:
+    """LSOAs shaded by how many sources rank them hotspots (a number of sources, not of
+    people); drawn only from boundaries: record points would show one source, not agreement."""
+    if hotspots.empty or config.report.boundaries is None:
+        return None
+    return area_map(hotspots.drop_duplicates("lsoa21_code"), value="sources_agreeing",
+                    value_label="sources ranking the neighbourhood a hotspot",
+                    area_name=config.area.name, boundaries=config.report.boundaries,
+                    top_n=min(config.report.top_lsoas, 10))
 
 
 def _with_labels(frame: pd.DataFrame, label_of: dict[str, str]) -> pd.DataFrame:
