@@ -133,7 +133,7 @@ class Notify(_Strict):
     receiving a JSON POST (Slack, Teams and most chat tools accept its `text` field)."""
 
     webhook_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
-    on: list[Literal["failure", "failed_validation"]] = Field(
+    events: list[Literal["failure", "failed_validation"]] = Field(
         default_factory=lambda: list(NOTIFY_EVENTS))
     timeout_seconds: float = Field(default=10, gt=0, le=120)
 

@@ -48,7 +48,7 @@ def send(settings: Notify, event: str, body: dict) -> bool:
     """POST the payload if the config asks for this event; True when it was delivered. A
     notification that cannot be delivered is logged, never allowed to fail the run."""
     url = settings.webhook_url or os.environ.get(WEBHOOK_VARIABLE)
-    if not url or event not in settings.on:
+    if not url or event not in settings.events:
         return False
     data = _redact(json.dumps(body, default=str)).encode("utf-8")
     request = urllib.request.Request(url, data=data, method="POST",
