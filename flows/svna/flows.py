@@ -80,7 +80,11 @@ def validate_flow(config_path: str, base_dir: str | None = None) -> dict:
     report; nothing is read or written when no file is new (safe to schedule often)."""
     logger = get_run_logger()
     config = load_config(Path(config_path), Path(base_dir) if base_dir else None)
-    result = pipeline.validate_new_files(config, stage_runner=_as_task)
+    try:
+        result = pipeline.validate_new_files(config, stage_runner=_as_task)
+    except pipeline.RefreshLocked as busy:  # the next scheduled run will find the files
+        logger.info("not now: %s", busy)
+        return {"status": "busy", "message": str(busy)}
     summary = pipeline.summarise(result)
     if result.status == "no new files":
         logger.info("no new or changed files under %s", config.paths.raw)
