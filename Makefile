@@ -32,10 +32,10 @@ clean:
 	rm -rf $(VENV) data/processed/* reports/* .pytest_cache
 	touch data/processed/.gitkeep reports/.gitkeep
 
-# `make serve`: a local Prefect server in the background (log and pid in .prefect/), a process
-# work pool `svna`, the deployments of prefect.yaml, and a worker in the foreground (Ctrl-C
-# stops it; `kill $$(cat .prefect/server.pid)` stops the server). SVNA_CONFIG picks the area:
-# by default the demo (run `make demo` first, which also generates its data).
+# `make serve`: a local Prefect server in the background (log and pid in .prefect/; one
+# already running on PREFECT_PORT is used instead), a process work pool `svna`, the deployments
+# of prefect.yaml, and a worker in the foreground. Ctrl-C stops the worker and the server it
+# started. SVNA_CONFIG picks the area: by default the demo (run `make demo` first).
 SVNA_CONFIG ?= config/demo.yaml
 PREFECT_PORT ?= 4200
 

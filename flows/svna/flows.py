@@ -3,6 +3,7 @@ summary and links as artifacts, and notifications (svna.notify) on failure or fa
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -12,6 +13,11 @@ from prefect.runtime import flow_run as current_flow_run
 
 from svna import notify, pipeline, run_summary
 from svna.config import Config, Notify, load_config
+
+# Prefect gives the loggers in PREFECT_LOGGING_EXTRA_LOGGERS its handlers but not a level: left
+# unset, svna's per-file progress (INFO) would be dropped from the run's logs.
+if logging.getLogger("svna").level == logging.NOTSET:
+    logging.getLogger("svna").setLevel(logging.INFO)
 
 
 def _as_task(name: str, function, *args):
