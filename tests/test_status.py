@@ -171,3 +171,50 @@ def test_status_without_a_warehouse_says_what_to_do(tmp_path, capsys):
                                         f"paths: {{processed: {tmp_path / 'nothing'}}}\n")
     assert main(["status", "--config", str(tmp_path / "area.yaml")]) == 2
     assert "no warehouse at" in capsys.readouterr().err
+
+
+def test_svna_validate_reads_new_files_once_and_writes_the_validation_report(tmp_path,
+                                                                              capsys,
+                                                                              monkeypatch):
+    from svna.cli import main
+
+    (tmp_path / "area.yaml").write_text("area: {name: X, districts: [E07000101]}\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "--config", "area.yaml", "--no-prefect"]) == 2
+    assert "raw data folder" in capsys.readouterr().err  # not a quiet "nothing new"
+    write_reference(tmp_path / "data" / "raw", LSOAS)
+    report = tmp_path / "reports" / "validation" / "index.html"
+    assert main(["validate", "--config", "area.yaml", "--no-prefect"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith(": validated") and out[-1] == str(report)
+    # 4 reference files, each read and passed
+    assert "validation of new files: 4 passed, 0 with warnings, 0 failed; 4 files in use" in out
+    assert report.exists()
+    assert main(["validate", "--config", "area.yaml", "--no-prefect"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(": no new files")
+
+
+def test_progress_records_draw_one_bar_on_a_terminal():
+    import io
+    import logging
+
+    from svna.cli import _ProgressBar
+
+    stream = io.StringIO()
+    bar = _ProgressBar(stream)
+    bar.WIDTH = 6
+
+    def record(message, progress=None):
+        rec = logging.LogRecord("svna.ingest", logging.INFO, __file__, 1, message, (), None)
+        if progress:
+            rec.progress = progress
+        return rec
+
+    assert [bar.filter(record("f", (n, 3))) for n in (1, 2)] == [False, False]
+    assert bar.filter(record("a stage message")) is True  # the bar's line is ended first
+    assert bar.filter(record("f", (3, 3))) is False
+    # 6 * 1 // 3 = 2 and 6 * 2 // 3 = 4 marks, then a newline before the other message; the
+    # last file fills the bar and ends its line
+    assert stream.getvalue() == ("\r  reading files [##....] 1/3"
+                                 "\r  reading files [####..] 2/3\n"
+                                 "\r  reading files [######] 3/3\n")

@@ -239,7 +239,9 @@ def pending_files(config: Config) -> list[str]:
     """Files under the raw folder that the published warehouse has not seen as they are now
     (same path, size and modification time: ingest's own test). Read-only and cheap, so a
     frequent schedule costs nothing when nothing arrived."""
-    on_disk = ingest.discover(config.paths.raw) if config.paths.raw.is_dir() else []
+    if not config.paths.raw.is_dir():
+        raise FileNotFoundError(f"raw data folder {config.paths.raw} does not exist")
+    on_disk = ingest.discover(config.paths.raw)
     warehouse = config.paths.processed / WAREHOUSE_FILE
     seen: dict[str, set[tuple]] = {}
     if warehouse.exists():

@@ -166,7 +166,7 @@ def status(config: Config, today: date | None = None,
                     for s in sources],
         "files": files, "validation": verdicts,
         "overdue": [s.name for s in sources if s.overdue],
-        "pending": pending_files(config),
+        "pending": pending_files(config) if config.paths.raw.is_dir() else [],
     }
 
 
