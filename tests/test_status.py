@@ -218,3 +218,18 @@ def test_progress_records_draw_one_bar_on_a_terminal():
     assert stream.getvalue() == ("\r  reading files [##....] 1/3"
                                  "\r  reading files [####..] 2/3\n"
                                  "\r  reading files [######] 3/3\n")
+
+
+def test_validation_waits_while_a_refresh_holds_the_warehouse(tmp_path):
+    from svna.config import Config
+    from svna.pipeline import RefreshLocked, validate_new_files
+
+    write_reference(tmp_path / "raw", LSOAS)
+    config = Config.model_validate({"area": {"name": "X", "districts": ["E07000101"]},
+                                    "paths": {"raw": str(tmp_path / "raw"),
+                                              "processed": str(tmp_path / "processed")}})
+    (tmp_path / "processed").mkdir()
+    (tmp_path / "processed" / ".refresh.lock").write_text(str(os.getpid()))  # alive: us
+    with pytest.raises(RefreshLocked, match="another refresh is running"):
+        validate_new_files(config)
+    assert not (tmp_path / "processed" / "warehouse.duckdb").exists()
