@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import (
@@ -129,6 +130,19 @@ class Report(_Strict):
     pdf: bool = True
 
 
+NOTIFY_EVENTS = ("failure", "failed_validation")
+
+
+class Notify(_Strict):
+    """Where to tell people that a run failed or a delivered file failed validation: a webhook
+    receiving a JSON POST (Slack, Teams and most chat tools accept its `text` field)."""
+
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    events: list[Literal["failure", "failed_validation"]] = Field(
+        default_factory=lambda: list(NOTIFY_EVENTS))
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+
 class Config(_Strict):
     area: Area
     paths: Paths = Paths()
@@ -136,6 +150,7 @@ class Config(_Strict):
     report: Report = Report()
     serious_violence: SeriousViolence = SeriousViolence()
     people: People = People()
+    notify: Notify = Notify()
 
 
 def load_config(path: Path, base: Path | None = None) -> Config:

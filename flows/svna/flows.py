@@ -1,14 +1,23 @@
-"""Prefect flows: thin orchestration of the plain functions in svna.pipeline."""
+"""Prefect flows: thin orchestration of the plain functions in svna.pipeline, with a run
+summary and links as artifacts, and notifications (svna.notify) on failure or failed files."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run as current_flow_run
 
-from svna import pipeline
-from svna.config import load_config
+from svna import notify, pipeline, run_summary
+from svna.config import Config, Notify, load_config
+
+# Prefect gives the loggers in PREFECT_LOGGING_EXTRA_LOGGERS its handlers but not a level: left
+# unset, svna's per-file progress (INFO) would be dropped from the run's logs.
+if logging.getLogger("svna").level == logging.NOTSET:
+    logging.getLogger("svna").setLevel(logging.INFO)
 
 
 def _as_task(name: str, function, *args):
@@ -16,7 +25,48 @@ def _as_task(name: str, function, *args):
     return task(function, name=name, cache_policy=NO_CACHE, persist_result=False)(*args)
 
 
-@flow(name="svna-refresh", persist_result=False)
+def _notify_failure(flow, flow_run, state) -> None:
+    """on_failure/on_crashed hook: the run, the area and Prefect's message, to the webhook."""
+    params = flow_run.parameters or {}
+    base = params.get("base_dir")
+    try:
+        config = load_config(Path(params["config_path"]), Path(base) if base else None)
+        settings, area = config.notify, config.area.name
+    except Exception as exc:  # a broken config is a failure to report too
+        settings, area = Notify(), f"(config {params.get('config_path')} unreadable: {exc})"
+    notify.send(settings, "failure", notify.payload(
+        "failure", area=area, flow_run=flow_run.name, message=state.message))
+
+
+def _publish_run(config: Config, summary: dict, headline: bool) -> None:
+    """Markdown summary and links to the outputs as artifacts; a notification if files failed
+    validation."""
+    logger = get_run_logger()
+    name = current_flow_run.get_name()
+    warehouse = config.paths.processed / "warehouse.duckdb"
+    facts = run_summary.RunFacts([], [], [])
+    if warehouse.exists():
+        facts = run_summary.read_facts(warehouse, summary["run_id"], headline=headline)
+    slug = config.area.slug
+    create_markdown_artifact(
+        run_summary.markdown(facts, summary, config.area.name, flow_run=name),
+        key=f"svna-{slug}-run-summary", description=f"svna run {summary['run_id']}")
+    for path, what in ((summary["report"], "assessment"),
+                       (summary["validation_report"], "validation-report")):
+        if Path(path).exists():
+            create_link_artifact(Path(path).resolve().as_uri(), link_text=f"{what}: {path}",
+                                 key=f"svna-{slug}-{what}",
+                                 description=f"{what} of run {summary['run_id']}")
+    if facts.failed:
+        logger.warning("%d file(s) failed validation: %s", len(facts.failed),
+                       ", ".join(f["path"] for f in facts.failed))
+        notify.send(config.notify, "failed_validation", notify.payload(
+            "failed_validation", area=config.area.name, run_id=summary["run_id"],
+            flow_run=name, failed_files=facts.failed))
+
+
+@flow(name="svna-refresh", persist_result=False,
+      on_failure=[_notify_failure], on_crashed=[_notify_failure])
 def refresh_flow(config_path: str, force: bool = False, base_dir: str | None = None) -> dict:
     """Ingest, validate, assess and report for the area named in the config file."""
     logger = get_run_logger()
@@ -25,4 +75,27 @@ def refresh_flow(config_path: str, force: bool = False, base_dir: str | None = N
     summary = pipeline.summarise(result)
     for line in summary["lines"]:
         logger.info(line)
+    _publish_run(config, summary, headline=True)
+    return summary
+
+
+@flow(name="svna-validate", persist_result=False,
+      on_failure=[_notify_failure], on_crashed=[_notify_failure])
+def validate_flow(config_path: str, base_dir: str | None = None) -> dict:
+    """Ingest and validate files that arrived since the last run and publish the validation
+    report; nothing is read or written when no file is new (safe to schedule often)."""
+    logger = get_run_logger()
+    config = load_config(Path(config_path), Path(base_dir) if base_dir else None)
+    try:
+        result = pipeline.validate_new_files(config, stage_runner=_as_task)
+    except pipeline.RefreshLocked as busy:  # the next scheduled run will find the files
+        logger.info("not now: %s", busy)
+        return {"status": "busy", "message": str(busy)}
+    summary = pipeline.summarise(result)
+    if result.status == "no new files":
+        logger.info("no new or changed files under %s", config.paths.raw)
+        return summary
+    for line in summary["lines"]:
+        logger.info(line)
+    _publish_run(config, summary, headline=False)
     return summary

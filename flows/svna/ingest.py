@@ -309,7 +309,8 @@ def ingest(
     ).fetchall():
         known.setdefault(row[0], []).append(row[1:])
     present = set()
-    for path in discover(raw_dir):
+    files = discover(raw_dir)
+    for number, path in enumerate(files, 1):
         rel = path.relative_to(raw_dir).as_posix()
         present.add(rel)
         summary.seen += 1
@@ -344,13 +345,14 @@ def ingest(
                                                  f"({type(exc).__name__}: {exc})"})
             continue
         for table in tables:
-            _ingest_table(con, table, scan, base, datasets, mappings, summary)
+            _ingest_table(con, table, scan, base, datasets, mappings, summary,
+                          (number, len(files)))
     summary.removed = _deactivate_removed(con, present)
     return summary
 
 
 def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappings,
-                  summary: IngestSummary) -> None:
+                  summary: IngestSummary, progress: tuple[int, int] = (1, 1)) -> None:
     file_id = _next_file_id(con)  # needed before the row is recorded: rows carry it
     entry = base | {
         "file_id": file_id, "path": table.rel, "dataset": None, "delivery_key": None,
@@ -419,8 +421,9 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
         summary.rows_loaded += loaded
         summary.rows_rejected += len(rejects)
     _record_file(con, entry)
-    log.debug("%s: %s (%s)", table.rel, entry["status"],
-              entry["message"] or f"{entry['rows_loaded']} rows")
+    # per-file progress for the analyst (the CLI draws a bar from `progress` on a terminal)
+    log.info("file %d of %d, %s: %s (%s)", *progress, table.rel, entry["status"],
+             entry["message"] or f"{entry['rows_loaded']:,} rows", extra={"progress": progress})
 
 
 def _next_file_id(con) -> int:

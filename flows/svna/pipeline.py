@@ -246,3 +246,70 @@ def summarise(result: RefreshResult) -> dict:
     return {"run_id": result.run_id, "status": result.status, "report": str(result.report),
             "validation_report": str(result.validation_report), "lines": lines,
             "timings": result.timings}
+
+
+# --- validation alone, when new files land ---------------------------------------------------
+
+def pending_files(config: Config) -> list[str]:
+    """Files under the raw folder that the published warehouse has not seen as they are now
+    (same path, size and modification time: ingest's own test). Read-only and cheap, so a
+    frequent schedule costs nothing when nothing arrived."""
+    if not config.paths.raw.is_dir():
+        raise FileNotFoundError(f"raw data folder {config.paths.raw} does not exist")
+    on_disk = ingest.discover(config.paths.raw)
+    warehouse = config.paths.processed / WAREHOUSE_FILE
+    seen: dict[str, set[tuple]] = {}
+    if warehouse.exists():
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            for path, size, mtime in con.execute(
+                    "SELECT split_part(path, '#', 1), size_bytes, mtime_ns FROM meta.files "
+                    "QUALIFY row_number() OVER (PARTITION BY path ORDER BY file_id DESC) = 1"
+            ).fetchall():
+                seen.setdefault(path, set()).add((size, mtime))
+        finally:
+            con.close()
+    pending = []
+    for path in on_disk:
+        rel = path.relative_to(config.paths.raw).as_posix()
+        stat = path.stat()
+        if seen.get(rel) != {(stat.st_size, stat.st_mtime_ns)}:
+            pending.append(rel)
+    return pending
+
+
+def validate_new_files(config: Config, run_id: str | None = None,
+                       stage_runner=_run_directly) -> RefreshResult:
+    """Ingest and validate new files and publish the validation report, without assessing:
+    the data owners hear about a broken delivery the day it lands. Status "no new files" when
+    nothing is pending (nothing is copied or written), else "validated"."""
+    run_id = run_id or new_run_id()
+    paths = config.paths
+    result = RefreshResult(
+        run_id, "no new files", report_path(config), paths.reports / "validation" / "index.html",
+        paths.processed / "exports", paths.processed / WAREHOUSE_FILE)
+    if not pending_files(config):
+        return result
+    result.status = "validated"
+    with _Lock(paths.processed), working_copy(paths.processed, run_id) as work:
+        con = connect(work / WAREHOUSE_FILE)
+        try:
+            con.execute("INSERT INTO meta.runs VALUES (?, now(), NULL, 'running', NULL, NULL)",
+                        [run_id])
+            started = time.perf_counter()
+            result.ingest = stage_runner("ingest", stage_ingest, con, config, run_id)
+            result.timings["ingest"] = round(time.perf_counter() - started, 3)
+            started = time.perf_counter()
+            result.validation = stage_runner("validate", stage_validate, con, config, run_id)
+            result.timings["validate"] = round(time.perf_counter() - started, 3)
+            write_validation_report(
+                con, work / "validation", datasets_mod.load_datasets(), run_id,
+                datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+            con.execute("UPDATE meta.runs SET finished_at = now(), status = 'validated' "
+                        "WHERE run_id = ?", [run_id])
+        finally:
+            con.close()
+        publish_file(work / WAREHOUSE_FILE, result.warehouse)
+        publish_dir(work / "validation", result.validation_report.parent)
+    log.info("validation %s: %s", run_id, result.validation_report)
+    return result
