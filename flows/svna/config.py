@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import (
@@ -124,6 +125,14 @@ class Report(_Strict):
     protective_marking: str = "OFFICIAL"
 
 
+class Run(_Strict):
+    """A refresh started while another runs on the same warehouse is refused, or waits up to
+    wait_seconds for it to end."""
+
+    on_lock: Literal["refuse", "wait"] = "refuse"
+    wait_seconds: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
+
+
 class Config(_Strict):
     area: Area
     paths: Paths = Paths()
@@ -131,6 +140,7 @@ class Config(_Strict):
     report: Report = Report()
     serious_violence: SeriousViolence = SeriousViolence()
     people: People = People()
+    run: Run = Run()
 
 
 def load_config(path: Path, base: Path | None = None) -> Config:

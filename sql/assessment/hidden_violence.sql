@@ -38,4 +38,4 @@ SELECT dimension, value, count(*) AS attendances,
        round(100.0 * count(*) FILTER (WHERE NOT matched) / count(*), 1) AS no_police_record_pct
 FROM long
 GROUP BY dimension, value
-ORDER BY dimension, attendances DESC
+ORDER BY dimension, attendances DESC, value  -- ties in a fixed order
