@@ -14,13 +14,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from svna import demo, pipeline
+from svna import demo, pipeline, warehouse
 from svna.config import load_config
 from svna.warehouse import JOURNAL_FILE
 
@@ -258,3 +259,63 @@ def test_a_wait_that_runs_out_is_refused_with_how_long_it_waited(states, tmp_pat
     assert second.returncode == 2
     assert f"another refresh (process {first.pid}) is running on" in second.stderr
     assert "after waiting 1 s" in second.stderr
+
+
+# --- publication itself, in process: fast checks of the journal's two outcomes ---------------
+
+def built(folder: Path, text: str) -> Path:
+    (folder / "exports").mkdir(parents=True)
+    (folder / "exports" / "table.csv").write_text(text)
+    (folder / "warehouse.duckdb").write_text(text)
+    return folder
+
+
+def test_publish_replaces_every_output_and_leaves_nothing_behind(tmp_path):
+    processed = tmp_path / "processed"
+    for run, text in (("r1", "first"), ("r2", "second")):
+        work = built(tmp_path / run, text)
+        warehouse.publish(processed, run, [(work / "exports", processed / "exports"),
+                                           (work / "warehouse.duckdb",
+                                            processed / "warehouse.duckdb")])
+    assert (processed / "exports" / "table.csv").read_text() == "second"
+    assert (processed / "warehouse.duckdb").read_text() == "second"
+    assert sorted(p.name for p in processed.iterdir()) == ["exports", "warehouse.duckdb"]
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir() or
+                    os.stat("/dev/shm").st_dev == os.stat(tempfile.gettempdir()).st_dev,
+                    reason="needs /dev/shm on another file system than the temporary folder")
+def test_publish_copies_to_another_file_system(tmp_path):
+    reports = Path(tempfile.mkdtemp(dir="/dev/shm")) / "reports"
+    try:
+        for run, text in (("r1", "first"), ("r2", "second")):
+            work = built(tmp_path / run, text)
+            warehouse.publish(tmp_path / "processed", run, [(work / "exports", reports)])
+        assert (reports / "table.csv").read_text() == "second"
+        assert [p.name for p in reports.parent.iterdir()] == ["reports"]
+    finally:
+        shutil.rmtree(reports.parent)
+
+
+@pytest.mark.parametrize(("state", "expected"), [("staging", "old"), ("committed", "new")])
+def test_recovery_undoes_an_uncommitted_publication_and_finishes_a_committed_one(
+        tmp_path, state, expected):
+    processed = tmp_path / "processed"
+    built(processed, "old")  # what is published
+    new = built(tmp_path / "new", "new")
+    plan = [{"staged": str(processed / ".exports.new-r9"), "dest": str(processed / "exports"),
+             "old": str(processed / ".exports.old-r9")},
+            {"staged": str(processed / ".warehouse.duckdb.new-r9"),
+             "dest": str(processed / "warehouse.duckdb"),
+             "old": str(processed / ".warehouse.duckdb.old-r9")}]
+    shutil.move(new / "exports", plan[0]["staged"])
+    shutil.move(new / "warehouse.duckdb", plan[1]["staged"])
+    if state == "committed":  # killed in step 4: exports moved aside, not yet replaced
+        os.replace(processed / "exports", plan[0]["old"])
+    (processed / JOURNAL_FILE).write_text(json.dumps({"run_id": "r9", "state": state,
+                                                      "items": plan}))
+    assert warehouse.recover_publication(processed) == state
+    assert (processed / "exports" / "table.csv").read_text() == expected
+    assert (processed / "warehouse.duckdb").read_text() == expected
+    assert sorted(p.name for p in processed.iterdir()) == ["exports", "warehouse.duckdb"]
+    assert warehouse.recover_publication(processed) is None  # nothing left to do

@@ -32,6 +32,7 @@ AREA = 'Riverford "North" & O\'Neil <i>Vale</i>'
 LOCATION = "<script>alert(1)</script>"
 BAD_LSOA = "<script>alert(2)</script>"
 ODD_FILE = "notes 'quoted' \"x\" <i>.csv"
+ODD_FOLDER = "council's \"shared\" drive"  # paths reach SQL as literals (COPY ... TO '...')
 LSOAS = [("E01000001", "E07000008", DISTRICT, 1500, 2), ("E01000002", "E07000008", DISTRICT,
                                                           1600, 5),
          ("E01000003", "E07000009", "Plain Town", 1700, 8)]
@@ -63,8 +64,8 @@ def hostile(tmp_path_factory):
     hostile_raw(base / "raw")
     config = Config.model_validate({
         "area": {"name": AREA, "districts": ["E07000008", "E07000009"]},
-        "paths": {"raw": str(base / "raw"), "processed": str(base / "processed"),
-                  "reports": str(base / "reports")},
+        "paths": {"raw": str(base / "raw"), "processed": str(base / ODD_FOLDER / "processed"),
+                  "reports": str(base / ODD_FOLDER / "reports")},
     })
     return base, pipeline.refresh(config)
 

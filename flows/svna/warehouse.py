@@ -74,6 +74,7 @@ JOURNAL_FILE = ".publication.json"
 
 def publish(processed_dir: Path, run_id: str, outputs: list[tuple[Path, Path]]) -> None:
     """Publish built outputs, (source, destination) pairs, all or none (see above)."""
+    processed_dir.mkdir(parents=True, exist_ok=True)
     journal = processed_dir / JOURNAL_FILE
     plan = [{"staged": str(_beside(dest, "new", run_id)), "dest": str(dest),
              "old": str(_beside(dest, "old", run_id))} for _, dest in outputs]
