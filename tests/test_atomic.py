@@ -197,7 +197,7 @@ def test_a_refresh_killed_in_a_committed_publication_is_finished_by_the_next_run
 
     after = cli(base)
     assert after.returncode == 0, after.stderr
-    assert "publication of killed run" in after.stderr and "finished" in after.stderr
+    assert "unfinished publication of run" in after.stderr and "finished" in after.stderr
     assert "unchanged" in after.stdout  # the killed run's committed work kept, not redone
     assert leftovers(base) == []
     assert_same_outputs(base, reference)
@@ -319,3 +319,24 @@ def test_recovery_undoes_an_uncommitted_publication_and_finishes_a_committed_one
     assert (processed / "warehouse.duckdb").read_text() == expected
     assert sorted(p.name for p in processed.iterdir()) == ["exports", "warehouse.duckdb"]
     assert warehouse.recover_publication(processed) is None  # nothing left to do
+
+
+def test_a_publication_that_fails_before_its_commit_is_undone_at_once(tmp_path, monkeypatch):
+    processed = built(tmp_path / "processed", "old")
+    work = built(tmp_path / "work", "new")
+    moves = []
+
+    def disk_full_on_second_move(src, dest):
+        if moves:
+            raise OSError(28, "No space left on device")
+        moves.append(dest)
+        shutil.move(src, dest)
+
+    monkeypatch.setattr(warehouse, "_move", disk_full_on_second_move)
+    with pytest.raises(OSError, match="No space left"):
+        warehouse.publish(processed, "r3", [(work / "exports", processed / "exports"),
+                                            (work / "warehouse.duckdb",
+                                             processed / "warehouse.duckdb")])
+    assert moves == [processed / ".exports.new-r3"]  # one output had been staged...
+    assert sorted(p.name for p in processed.iterdir()) == ["exports", "warehouse.duckdb"]
+    assert (processed / "exports" / "table.csv").read_text() == "old"  # ...and was removed

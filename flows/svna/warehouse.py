@@ -79,10 +79,14 @@ def publish(processed_dir: Path, run_id: str, outputs: list[tuple[Path, Path]]) 
     plan = [{"staged": str(_beside(dest, "new", run_id)), "dest": str(dest),
              "old": str(_beside(dest, "old", run_id))} for _, dest in outputs]
     _write_journal(journal, {"run_id": run_id, "state": "staging", "items": plan})
-    for (src, dest), item in zip(outputs, plan, strict=True):
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        _move(src, Path(item["staged"]))
-        _flush(Path(item["staged"]))
+    try:
+        for (src, dest), item in zip(outputs, plan, strict=True):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _move(src, Path(item["staged"]))
+            _flush(Path(item["staged"]))
+    except BaseException:  # a full disk, say: undo now rather than at the next run
+        recover_publication(processed_dir)
+        raise
     _write_journal(journal, {"run_id": run_id, "state": "committed", "items": plan})
     _apply(plan)
     _remove(journal)
@@ -104,7 +108,7 @@ def recover_publication(processed_dir: Path) -> str | None:
             _remove(Path(item["staged"]))
     _remove(journal)
     _flush_dir(processed_dir)
-    log.warning("publication of killed run %s %s", entry["run_id"],
+    log.warning("unfinished publication of run %s %s", entry["run_id"],
                 "finished" if entry["state"] == "committed" else "rolled back")
     return entry["state"]
 
