@@ -256,6 +256,9 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
         if (work / (WAREHOUSE_FILE + ".wal")).exists():
             raise RuntimeError(f"{work / WAREHOUSE_FILE} was not checkpointed; not publishing")
         destinations = published_locations(config)
+        if set(outputs) - set(destinations):
+            raise RuntimeError(f"published_locations() does not say where to publish "
+                               f"{sorted(set(outputs) - set(destinations))}")
         publish(paths.processed, run_id,
                 [(built, destinations[name]) for name, built in outputs.items()]
                 + [(work / WAREHOUSE_FILE, result.warehouse)])  # the warehouse last
