@@ -30,6 +30,8 @@ def test_minimal_config_takes_defaults_relative_to_the_base_folder(tmp_path):
     ("area: {name: X}", "area.districts: Field required"),
     ("area: {name: X, districts: [E07000008]}\nsuppression: {threshold: 0}",
      "suppression.threshold"),
+    ("area: {name: X, districts: [E07000008]}\nrun: {on_lock: queue}", "run.on_lock"),
+    ("area: {name: X, districts: [E07000008]}\nrun: {wait_seconds: -1}", "run.wait_seconds"),
     ("- just a list", "expected a mapping"),
     ("area: [unclosed", "not a readable YAML file"),
 ])

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from svna.project import PROJECT_ROOT
-from svna.pseudonymise import KEY_VARIABLE
+from svna.pseudonymise import KEY_VARIABLE, MissingKeyError
 
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo.yaml"
 DEMO_KEY = "svna-demo-key-for-synthetic-data-only"
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             config_path, base_dir = args.config, Path.cwd()
         summary = _run(config_path, base_dir, not args.no_prefect, args.force)
-    except (ConfigError, RefreshLocked, FileNotFoundError, StatusError) as exc:
+    except (ConfigError, RefreshLocked, FileNotFoundError, StatusError, MissingKeyError) as exc:
         print(f"svna: {exc}", file=sys.stderr)
         return 2
     for line in summary["lines"]:

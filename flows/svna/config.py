@@ -143,6 +143,14 @@ class Notify(_Strict):
     timeout_seconds: float = Field(default=10, gt=0, le=120)
 
 
+class Run(_Strict):
+    """A refresh started while another runs on the same warehouse is refused, or waits up to
+    wait_seconds for it to end."""
+
+    on_lock: Literal["refuse", "wait"] = "refuse"
+    wait_seconds: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
+
+
 class Config(_Strict):
     area: Area
     paths: Paths = Paths()
@@ -151,6 +159,7 @@ class Config(_Strict):
     serious_violence: SeriousViolence = SeriousViolence()
     people: People = People()
     notify: Notify = Notify()
+    run: Run = Run()
 
 
 def load_config(path: Path, base: Path | None = None) -> Config:

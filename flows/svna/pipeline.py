@@ -26,8 +26,7 @@ from svna.warehouse import (
     WAREHOUSE_FILE,
     connect,
     first_row,
-    publish_dir,
-    publish_file,
+    publish,
     working_copy,
 )
 
@@ -64,6 +63,13 @@ def report_path(config: Config) -> Path:
     return config.paths.reports / "assessments" / config.area.slug / "baseline.html"
 
 
+def published_locations(config: Config) -> dict[str, Path]:
+    """Where each folder that stage_report builds is published (one entry per key)."""
+    return {"exports": config.paths.processed / "exports",
+            "validation": config.paths.reports / "validation",
+            "assessment": report_path(config).parent}
+
+
 def code_fingerprint() -> str:
     """Hash of everything that shapes the outputs besides the data and the config."""
     digest = hashlib.sha256()
@@ -81,46 +87,91 @@ def inputs_fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
     files = first_row(
         con, "SELECT string_agg(concat_ws(':', file_id, sha256, validation, active), ',' "
         "ORDER BY file_id) FROM meta.files")[0]
-    payload = json.dumps([files, config.model_dump(mode="json"), code_fingerprint()])
+    settings = config.model_dump(mode="json", exclude={"run"})  # how to run, not what
+    payload = json.dumps([files, settings, code_fingerprint()])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
 class _Lock:
-    """One refresh at a time per warehouse; a lock left by a dead process is taken over."""
+    """One refresh at a time per warehouse: an OS lock on a file in the processed folder.
+    The OS releases it when its process ends, however it ends, so a killed run never leaves
+    a lock behind; the file holds the holder's process id for the message."""
 
-    def __init__(self, processed_dir: Path):
+    POLL_SECONDS = 0.5
+
+    def __init__(self, processed_dir: Path, on_lock: str = "refuse", wait_seconds: float = 0):
         self.path = processed_dir / LOCK_FILE
+        self.wait_seconds = wait_seconds if on_lock == "wait" else 0
+        self.fd: int | None = None
 
     def __enter__(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                if self._holder_alive():
-                    raise RefreshLocked(
-                        f"another refresh is running on {self.path.parent} "
-                        f"(process {self.path.read_text().strip()}); try again when it ends"
-                    ) from None
-                self.path.unlink(missing_ok=True)
-                continue
-            os.write(fd, str(os.getpid()).encode())
-            os.close(fd)
-            return self
-        raise RefreshLocked(f"could not take {self.path}")
+        deadline = time.monotonic() + self.wait_seconds
+        waiting = False
+        while not self._try_take():
+            if time.monotonic() >= deadline:
+                waited = f" after waiting {self.wait_seconds:g} s" if self.wait_seconds else ""
+                raise RefreshLocked(
+                    f"another refresh (process {self._holder()}) is running on "
+                    f"{self.path.parent}{waited}; try again when it ends")
+            if not waiting:
+                log.info("waiting up to %g s for the refresh of process %s to end",
+                         self.wait_seconds, self._holder())
+                waiting = True
+            time.sleep(self.POLL_SECONDS)
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        os.write(self.fd, f"{os.getpid():<20}".encode())  # fixed width: no stale digits
+        return self
 
-    def _holder_alive(self) -> bool:
+    def _try_take(self) -> bool:
+        """True once this process holds the lock; False while another process does."""
+        while True:
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR)
+            if not _os_lock(fd):
+                os.close(fd)
+                return False
+            try:
+                if os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+                    self.fd = fd
+                    return True
+            except FileNotFoundError:
+                pass
+            os.close(fd)  # the file was removed by the holder that just ended: take a new one
+
+    def _holder(self) -> str:
         try:
-            pid = int(self.path.read_text().strip())
-            os.kill(pid, 0)
-        except (ValueError, ProcessLookupError, FileNotFoundError):
-            return False
-        except PermissionError:
-            return True
-        return True
+            return self.path.read_text().strip() or "unknown"
+        except OSError:
+            return "unknown"
 
     def __exit__(self, *exc):
-        self.path.unlink(missing_ok=True)
+        try:
+            self.path.unlink(missing_ok=True)  # before unlocking: a waiter checks the inode
+        except PermissionError:  # Windows cannot remove an open file; it is reused
+            pass
+        os.close(self.fd)
+        self.fd = None
+
+
+def _os_lock(fd: int) -> bool:
+    """Take the OS lock on an open file without blocking; False if another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: a byte-range lock past the process id (untested here)
+        import msvcrt
+
+        os.lseek(fd, 1 << 20, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        os.lseek(fd, 0, os.SEEK_SET)
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def stage_ingest(con, config: Config, run_id: str) -> ingest.IngestSummary:
@@ -194,7 +245,8 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
         result.timings[name] = round(time.perf_counter() - started, 3)
         return value
 
-    with _Lock(paths.processed), working_copy(paths.processed, run_id) as work:
+    lock = _Lock(paths.processed, config.run.on_lock, config.run.wait_seconds)
+    with lock, working_copy(paths.processed, run_id) as work:
         con = connect(work / WAREHOUSE_FILE)
         outputs = {}
         try:
@@ -216,11 +268,15 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
                 "WHERE run_id = ?", [result.status, fingerprint, run_id])
         finally:
             con.close()
-        publish_file(work / WAREHOUSE_FILE, result.warehouse)
-        if outputs:
-            publish_dir(outputs["exports"], result.exports_dir)
-            publish_dir(outputs["validation"], result.validation_report.parent)
-            publish_dir(outputs["assessment"], result.report.parent)
+        if (work / (WAREHOUSE_FILE + ".wal")).exists():
+            raise RuntimeError(f"{work / WAREHOUSE_FILE} was not checkpointed; not publishing")
+        destinations = published_locations(config)
+        if set(outputs) - set(destinations):
+            raise RuntimeError(f"published_locations() does not say where to publish "
+                               f"{sorted(set(outputs) - set(destinations))}")
+        publish(paths.processed, run_id,
+                [(built, destinations[name]) for name, built in outputs.items()]
+                + [(work / WAREHOUSE_FILE, result.warehouse)])  # the warehouse last
     log.info("refresh %s %s: %s", run_id, result.status, result.report)
     return result
 
@@ -291,7 +347,8 @@ def validate_new_files(config: Config, run_id: str | None = None,
     if not pending_files(config):
         return result
     result.status = "validated"
-    with _Lock(paths.processed), working_copy(paths.processed, run_id) as work:
+    lock = _Lock(paths.processed, config.run.on_lock, config.run.wait_seconds)
+    with lock, working_copy(paths.processed, run_id) as work:
         con = connect(work / WAREHOUSE_FILE)
         try:
             con.execute("INSERT INTO meta.runs VALUES (?, now(), NULL, 'running', NULL, NULL)",
@@ -309,7 +366,8 @@ def validate_new_files(config: Config, run_id: str | None = None,
                         "WHERE run_id = ?", [run_id])
         finally:
             con.close()
-        publish_file(work / WAREHOUSE_FILE, result.warehouse)
-        publish_dir(work / "validation", result.validation_report.parent)
+        publish(paths.processed, run_id,
+                [(work / "validation", result.validation_report.parent),
+                 (work / WAREHOUSE_FILE, result.warehouse)])  # the warehouse last
     log.info("validation %s: %s", run_id, result.validation_report)
     return result

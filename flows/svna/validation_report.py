@@ -46,7 +46,8 @@ def _files(con: duckdb.DuckDBPyConnection) -> list[dict]:
     results = con.execute(
         "SELECT file_id, expectation_type, column_name, kwargs, severity, success, "
         "element_count, unexpected_count, unexpected_percent, sample "
-        "FROM meta.validation_results ORDER BY file_id, success, severity, expectation_type"
+        "FROM meta.validation_results "
+        "ORDER BY file_id, success, severity, expectation_type, column_name, kwargs"
     ).fetchall()
     by_file: dict[int, list[dict]] = {}
     for fid, kind, column, kwargs, sev, ok, elements, unexpected, pct, sample in results:

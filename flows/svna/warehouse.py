@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -13,6 +16,8 @@ import duckdb
 from svna.project import SQL_DIR
 
 WAREHOUSE_FILE = "warehouse.duckdb"
+
+log = logging.getLogger(__name__)
 
 
 def quote_ident(name: str) -> str:
@@ -35,9 +40,11 @@ def working_copy(processed_dir: Path, run_id: str) -> Iterator[Path]:
     """A private copy of the warehouse for one run; published only if the run succeeds.
 
     A failed or killed run leaves the published warehouse untouched: its copy is removed
-    (or, if killed, left in a .run-* folder that the next run clears).
+    (or, if killed, left in a .run-* folder that the next run clears). A publication that a
+    killed run had committed is finished first, so the copy starts from its outputs.
     """
     processed_dir.mkdir(parents=True, exist_ok=True)
+    recover_publication(processed_dir)
     for stale in processed_dir.glob(".run-*"):
         shutil.rmtree(stale, ignore_errors=True)
     work = processed_dir / f".run-{run_id}"
@@ -51,20 +58,126 @@ def working_copy(processed_dir: Path, run_id: str) -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def publish_file(src: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(src, dest)
+# Publication is a two-phase commit through a journal in the processed folder:
+#   1. the journal is written listing every (staged, destination) pair, state "staging";
+#   2. each built output is moved (or, from another file system, copied) to its staged name
+#      beside its destination (".<name>.new-<run>") and flushed to disk;
+#   3. the journal is rewritten with state "committed": the commit point;
+#   4. each staged output is renamed over its destination (a folder: the old one is first
+#      renamed to ".<name>.old-<run>", then removed), and the journal is deleted.
+# A process killed before 3 is rolled back by the next run (staged copies deleted, published
+# outputs never touched); killed after 3 it is rolled forward (step 4 again: every step
+# is a rename that can be repeated). Each rename is atomic; the set of them is not, so a
+# reader can see a mix only while step 4 runs or after a kill in it, until the next run.
+JOURNAL_FILE = ".publication.json"
 
 
-def publish_dir(src: Path, dest: Path) -> None:
-    """Swap a freshly built folder in for the published one; never a half-written mix."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    old = dest.with_name(f".{dest.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if dest.exists():
-        os.replace(dest, old)
-    os.replace(src, dest)
-    shutil.rmtree(old, ignore_errors=True)
+def publish(processed_dir: Path, run_id: str, outputs: list[tuple[Path, Path]]) -> None:
+    """Publish built outputs, (source, destination) pairs, all or none (see above)."""
+    processed_dir.mkdir(parents=True, exist_ok=True)
+    journal = processed_dir / JOURNAL_FILE
+    plan = [{"staged": str(_beside(dest, "new", run_id)), "dest": str(dest),
+             "old": str(_beside(dest, "old", run_id))} for _, dest in outputs]
+    _write_journal(journal, {"run_id": run_id, "state": "staging", "items": plan})
+    try:
+        for (src, dest), item in zip(outputs, plan, strict=True):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _move(src, Path(item["staged"]))
+            _flush(Path(item["staged"]))
+    except BaseException:  # a full disk, say: undo now rather than at the next run
+        recover_publication(processed_dir)
+        raise
+    _write_journal(journal, {"run_id": run_id, "state": "committed", "items": plan})
+    _apply(plan)
+    _remove(journal)
+    _flush_dir(processed_dir)
+
+
+def recover_publication(processed_dir: Path) -> str | None:
+    """Finish (committed) or undo (staging) the publication of a killed run; the state
+    found, or None when there was none. Call with the refresh lock held."""
+    journal = processed_dir / JOURNAL_FILE
+    _remove(journal.with_name(journal.name + ".tmp"))
+    if not journal.exists():
+        return None
+    entry = json.loads(journal.read_text(encoding="utf-8"))
+    if entry["state"] == "committed":
+        _apply(entry["items"])
+    else:
+        for item in entry["items"]:
+            _remove(Path(item["staged"]))
+    _remove(journal)
+    _flush_dir(processed_dir)
+    log.warning("unfinished publication of run %s %s", entry["run_id"],
+                "finished" if entry["state"] == "committed" else "rolled back")
+    return entry["state"]
+
+
+def _beside(dest: Path, kind: str, run_id: str) -> Path:
+    return dest.with_name(f".{dest.name}.{kind}-{run_id}")
+
+
+def _apply(plan: list[dict]) -> None:
+    """Step 4, repeatable: whatever a killed attempt did, running it again ends the same."""
+    for item in plan:
+        _swap_in(Path(item["staged"]), Path(item["dest"]), Path(item["old"]))
+
+
+def _swap_in(staged: Path, dest: Path, old: Path) -> None:
+    if os.path.lexists(staged):
+        if os.path.lexists(dest) and (staged.is_dir() or dest.is_dir()):
+            _remove(old)
+            os.replace(dest, old)  # a folder cannot be renamed over another
+        os.replace(staged, dest)  # a file is replaced atomically
+    _remove(old)
+
+
+def _move(src: Path, dest: Path) -> None:
+    try:
+        os.replace(src, dest)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        if src.is_dir():  # another file system: copy (the run folder is removed anyway)
+            shutil.copytree(src, dest)
+        else:
+            shutil.copy2(src, dest)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
+
+
+def _write_journal(journal: Path, entry: dict) -> None:
+    tmp = journal.with_name(journal.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(entry, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, journal)
+    _flush_dir(journal.parent)
+
+
+def _flush(path: Path) -> None:
+    """Staged bytes on disk before the commit point, so a power cut cannot commit holes."""
+    for file in [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]:
+        with file.open("r+b") as fh:  # Windows flushes only a handle open for writing
+            os.fsync(fh.fileno())
+    _flush_dir(path.parent)
+
+
+def _flush_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder; its renames are flushed by the OS
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):

@@ -42,4 +42,4 @@ SELECT dimension, value, count(*) AS attendances,
            AS pct_ci_upper
 FROM long
 GROUP BY dimension, value
-ORDER BY dimension, attendances DESC
+ORDER BY dimension, attendances DESC, value  -- ties in a fixed order

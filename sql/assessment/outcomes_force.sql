@@ -19,4 +19,4 @@ SELECT *,
                                          OVER (PARTITION BY geography_code), 0), 1)
        END AS share_of_finalised_pct
 FROM counted
-ORDER BY geography_order, crimes DESC
+ORDER BY geography_order, crimes DESC, outcome_category  -- ties in a fixed order
