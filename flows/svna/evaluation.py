@@ -104,6 +104,9 @@ def poisson_fit(y: np.ndarray, x: np.ndarray, offset: np.ndarray | None = None,
     when `groups` stacks several)."""
     import statsmodels.api as sm  # slow to import: only when there is something to evaluate
 
+    if len(y) < x.shape[1] + 2:  # dispersion needs residual degrees of freedom
+        raise ModelFailed(f"too few months ({len(y)} observations) for the model's "
+                          f"{x.shape[1]} parameters")
     family = sm.families.Poisson()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
