@@ -285,10 +285,10 @@ def did_verdict(measure: str, e: Estimate, trend: Estimate | None, comparison: s
         before = ("The pre-period was too short to check that the two followed the same trend "
                   "before the start, so this cannot be read as an effect of the intervention.")
     else:
-        before = (f"The two followed similar trends before the start (trend difference "
+        before = (f"No difference in trend was detected before the start (trend difference "
                   f"{trend.rr:.2f} a year, 95% CI {trend.lower:.2f} to {trend.upper:.2f}, "
-                  f"{_p(trend.p_value)}), which supports the comparison, though other changes "
-                  f"in the covered places at the same time would show the same way.")
+                  f"{_p(trend.p_value)}); still, anything else that changed in the covered "
+                  f"places from the same time would show the same way.")
     return caution + (f"Relative to {COMPARISON_LABELS[comparison]}, {MEASURE_LABELS[measure]} "
                       f"in the covered LSOAs {change}. {before}")
 
@@ -297,13 +297,13 @@ def caution_and_flags(treated: pd.DataFrame, pre_months: int, post_months: int,
                       comparison: pd.DataFrame | None) -> tuple[str, list[str]]:
     flags, notes = [], []
     mean = treated["events"].mean() if len(treated) else 0.0
+    # no means in the words: with the months they would give back suppressed totals
     if mean < MIN_MONTHLY_EVENTS:
-        flags.append(f"few events: {mean:.1f} a month in the covered LSOAs "
-                     f"(under {MIN_MONTHLY_EVENTS})")
-        notes.append(f"few events ({mean:.1f} a month on average)")
+        flags.append(f"few events: under {MIN_MONTHLY_EVENTS} a month in the covered LSOAs")
+        notes.append(f"few events (under {MIN_MONTHLY_EVENTS} a month on average)")
     if comparison is not None and len(comparison) and \
             comparison["events"].mean() < MIN_MONTHLY_EVENTS:
-        flags.append(f"few events in the comparison: {comparison['events'].mean():.1f} a month")
+        flags.append(f"few events: under {MIN_MONTHLY_EVENTS} a month in the comparison")
         notes.append("few events in the comparison")
     if pre_months < MIN_PRE_MONTHS:
         flags.append(f"short pre-period: {pre_months} months (under {MIN_PRE_MONTHS})")
@@ -425,6 +425,26 @@ def _cannot_compare(comparison: pd.DataFrame, pre_months: int) -> str | None:
     return None
 
 
+TOTALS = {"treated_events_pre": "treated_mean_pre", "treated_events_post": "treated_mean_post",
+          "comparison_events_pre": None, "comparison_events_post": None}
+
+
+def suppress_small_totals(row: dict, threshold: float) -> None:
+    """Totals from 1 to threshold-1 (victims and patients are people) are blanked, with the
+    monthly mean that would give them back; the estimates stay."""
+    hidden = False
+    for total, mean in TOTALS.items():
+        if 0 < row[total] < threshold:
+            row[total] = None
+            if mean:
+                row[mean] = None
+            hidden = True
+    if hidden:
+        note = f"totals under {threshold:g} suppressed"
+        row["flags"] = f"{row['flags']}; {note}" if row["flags"] else note
+        row["small_numbers"] = True
+
+
 def build_evaluation(con: duckdb.DuckDBPyConnection) -> int:
     """assessment.intervention_effects: two rows per configured intervention (interrupted time
     series, difference in differences); returns the number of interventions evaluated."""
@@ -441,6 +461,10 @@ def build_evaluation(con: duckdb.DuckDBPyConnection) -> int:
         number = intervention["intervention_id"]
         rows += evaluate(intervention, series[series["intervention_id"] == number],
                          unknown_codes.get(number, []))
+    threshold = con.execute("SELECT value FROM cfg.settings "
+                            "WHERE key = 'suppression_threshold'").fetchall()[0][0]
+    for row in rows:
+        suppress_small_totals(row, threshold)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     con.register("svna_intervention_effects", frame)
     try:

@@ -1,6 +1,7 @@
--- Events of each intervention measure by LSOA 2021 (where they happened) and month; only
--- LSOA-months with events (intervention_series fills the zeros). A repeated police.uk Crime ID
--- counts once; 'all_crime' leaves out anti-social behaviour, which is not a crime.
+-- A working table of the evaluation (not published: LSOA-month counts are too fine): events
+-- of each intervention measure by LSOA 2021 (where they happened) and month, only where there
+-- were any (intervention_series fills the zeros). A repeated police.uk Crime ID counts once;
+-- 'all_crime' leaves out anti-social behaviour, which is not a crime.
 WITH youth_victim_crimes AS (
     SELECT DISTINCT crime_reference FROM {{ ref('fct_people') }} WHERE role = 'victim' AND is_youth
 ),

@@ -1,6 +1,7 @@
--- The months each intervention measure's source covers, so that a month without events counts
--- as 0: police.uk measures over the street data's months, force extract measures over the
--- extract's, A&E assaults from the first to the latest month of the A&E records.
+-- A working table of the evaluation (not published): the months each intervention measure's
+-- source covers, so that a month without events counts as 0: police.uk measures over the
+-- street data's months, force extract measures over the extract's, A&E assaults from the
+-- first to the latest month of the A&E records.
 WITH ae AS (
     SELECT min(date_trunc('month', event_date))::DATE AS first_month,
            max(date_trunc('month', event_date))::DATE AS latest_month
