@@ -6,11 +6,13 @@ tiny warehouse whose counts are worked out by hand below."""
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from svna import demo
 from svna.config import Config, ConfigError, load_config
 from svna.evaluation import (
     Estimate,
@@ -22,6 +24,7 @@ from svna.evaluation import (
 )
 
 from conftest import (
+    REPO,
     STREET_HEADER,
     build_warehouse,
     rows_of,
@@ -432,3 +435,40 @@ def test_no_interventions_leaves_an_empty_table_with_its_columns(tmp_path):
             assert built == documented, table
     finally:
         connection.close()
+
+
+# ---- the demo's built-in intervention --------------------------------------------------------
+
+def test_demo_config_names_the_lsoas_where_the_demo_builds_its_effect():
+    seed = 20240601  # generate_demo_data's default, which `svna demo` uses
+    lsoas = demo._build_geography(np.random.default_rng(seed), random.Random(seed))
+    scheme = load_config(REPO / "config" / "demo.yaml").interventions[0]
+    assert sorted(scheme.covers.lsoas) == sorted(x.code for x in demo.demo_intervention_lsoas(
+        lsoas))
+    assert scheme.start == demo.DEMO_INTERVENTION_START
+    assert scheme.measure == "serious_violence"
+
+
+def test_demo_intervention_drops_a_fifth_of_the_treated_violence_and_nothing_else():
+    lsoas = demo._build_geography(np.random.default_rng(1), random.Random(1))
+    treated = demo.demo_intervention_lsoas(lsoas)[0].code
+    other = next(x.code for x in lsoas if x.district.name == "Eastmere")
+
+    def row(crime_id, month, lsoa, crime_type=SV):
+        return [crime_id, month, "F", "F", "0", "0", "On or near X", lsoa, "n", crime_type,
+                "Under investigation", ""]
+
+    street = {
+        "2024-12": [row(f"pre{i}", "2024-12", treated) for i in range(200)],  # before: kept
+        "2025-02": [row(f"t{i}", "2025-02", treated) for i in range(1000)]
+        + [row(f"b{i}", "2025-02", treated, "Burglary") for i in range(200)]  # not violence
+        + [row(f"o{i}", "2025-02", other) for i in range(200)],  # not covered
+    }
+    outcomes = {"2025-02": [[r[0], "2025-02"] for r in street["2025-02"]]}
+    demo._apply_demo_intervention(1, lsoas, street, outcomes)
+    kept = {r[0] for rows in street.values() for r in rows}
+    dropped = 1000 - sum(i.startswith("t") for i in kept)
+    # each of 1000 dropped with probability 0.2: 200, sd sqrt(1000 x 0.2 x 0.8) = 12.6
+    assert 150 < dropped < 250
+    assert sum(i.startswith(("pre", "b", "o")) for i in kept) == 600
+    assert {r[0] for r in outcomes["2025-02"]} == {i for i in kept if not i.startswith("pre")}
