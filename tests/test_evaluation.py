@@ -404,6 +404,11 @@ def test_effects_table_has_two_rows_each_with_counts_and_flags(con):
         assert "few events: under 10 a month in the covered LSOAs" in row["flags"]  # 8 in 6
         assert "short pre-period: 3 months (under 12)" in row["flags"]
         assert "totals under 5 suppressed" in row["flags"]
+    # 3 months before the start are too few for the pre-trend model (3 month effects, group,
+    # slope on 6 observations): no check, so no reading as an effect
+    assert rest.loc["difference in differences", "pretrend_check"] == "not tested"
+    assert "too short to check" in rest.loc["difference in differences", "verdict"]
+    assert "cannot be read as an effect" in rest.loc["difference in differences", "verdict"]
     youth = got[got["intervention"] == "Youth"]
     assert youth["flags"].str.contains("codes in no lookup, left out: E01000077").all()
     knife = got[(got["intervention"] == "Knife")].set_index("method")
@@ -472,3 +477,61 @@ def test_demo_intervention_drops_a_fifth_of_the_treated_violence_and_nothing_els
     assert 150 < dropped < 250
     assert sum(i.startswith(("pre", "b", "o")) for i in kept) == 600
     assert {r[0] for r in outcomes["2025-02"]} == {i for i in kept if not i.startswith("pre")}
+
+
+def test_demo_files_with_the_intervention_lose_only_its_prevented_records(tmp_path,
+                                                                           monkeypatch):
+    """The same demo with and without the built-in effect: the street files from its start lose
+    serious violence records placed in its LSOAs (about a fifth of them), the outcome files
+    lose those crimes' outcomes, and every other byte is the same."""
+    import csv
+
+    with_it = tmp_path / "with"
+    demo.generate_demo_data(with_it, months=14, end_month="2025-12")
+    monkeypatch.setattr(demo, "_apply_demo_intervention", lambda *args: None)
+    without = tmp_path / "without"
+    demo.generate_demo_data(without, months=14, end_month="2025-12")
+    files = sorted(p.relative_to(without).as_posix() for p in without.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(with_it).as_posix() for p in with_it.rglob("*")
+                           if p.is_file())
+    scheme = load_config(REPO / "config" / "demo.yaml").interventions[0]
+    with (with_it / "reference" / "lsoa11_to_lsoa21_to_lad.csv").open(encoding="utf-8-sig") as f:
+        to_2021 = {r["LSOA11CD"]: r["LSOA21CD"] for r in csv.DictReader(f)}
+    violence = {"Violence and sexual offences", "Robbery", "Possession of weapons"}
+
+    def lines(root, name):
+        return (root / name).read_text(encoding="utf-8").splitlines()
+
+    def removed(old, new):  # new must be old with lines taken out, in the same order
+        kept, gone = iter(new), []
+        following = next(kept, None)
+        for line in old:
+            if line == following:
+                following = next(kept, None)
+            else:
+                gone.append(line)
+        assert following is None, "a line was changed or added"
+        return gone
+
+    prevented, treated_kept = set(), 0
+    def touched(name, kind):
+        return name.startswith("police_uk/") and name.split("/")[1] >= scheme.start \
+            and name.endswith(kind)
+
+    for name in (n for n in files if touched(n, "-street.csv")):
+        old, new = lines(without, name), lines(with_it, name)
+        for row in csv.reader(removed(old, new)):
+            assert row[9] in violence and to_2021.get(row[7], row[7]) in scheme.covers.lsoas
+            prevented.add(row[0])
+        treated_kept += sum(1 for row in csv.reader(new[1:]) if row[9] in violence
+                            and to_2021.get(row[7], row[7]) in scheme.covers.lsoas)
+    outcomes_gone = set()
+    for name in files:
+        if touched(name, "-outcomes.csv"):
+            gone = removed(lines(without, name), lines(with_it, name))
+            outcomes_gone |= {row[0] for row in csv.reader(gone)}
+        elif not touched(name, "-street.csv"):
+            assert (without / name).read_bytes() == (with_it / name).read_bytes(), name
+    assert outcomes_gone and outcomes_gone <= prevented
+    share = len(prevented) / (len(prevented) + treated_kept)
+    assert 0.15 < share < 0.25, share  # 1 - DEMO_INTERVENTION_RATE_RATIO = 0.2

@@ -103,6 +103,7 @@ def poisson_fit(y: np.ndarray, x: np.ndarray, offset: np.ndarray | None = None,
     the quasi-Poisson estimate (dispersion never below 1) and the Newey-West one (per series
     when `groups` stacks several)."""
     import statsmodels.api as sm  # slow to import: only when there is something to evaluate
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
     if len(y) < x.shape[1] + 2:  # dispersion needs residual degrees of freedom
         raise ModelFailed(f"too few months ({len(y)} observations) for the model's "
@@ -118,15 +119,17 @@ def poisson_fit(y: np.ndarray, x: np.ndarray, offset: np.ndarray | None = None,
             else:
                 hac = sm.GLM(y, x, family=family, offset=offset).fit(
                     cov_type="hac-panel", cov_kwds={"groups": groups, "maxlags": HAC_LAGS})
-        except (ValueError, np.linalg.LinAlgError) as exc:
+        except (ValueError, np.linalg.LinAlgError, PerfectSeparationError) as exc:
             raise ModelFailed(f"the model could not be fitted ({exc})") from exc
     if not np.all(np.isfinite(plain.params)) or not plain.converged:
         raise ModelFailed("the model did not converge")
     dispersion = float(plain.pearson_chi2 / plain.df_resid) if plain.df_resid > 0 else math.nan
     quasi = np.asarray(plain.cov_params()) * max(1.0, dispersion if math.isfinite(dispersion)
                                                  else 1.0)
-    return Fit(np.asarray(plain.params), conservative_cov(quasi, np.asarray(hac.cov_params())),
-               dispersion)
+    robust = np.asarray(hac.cov_params())
+    if not (np.all(np.isfinite(quasi)) and np.all(np.isfinite(robust))):
+        raise ModelFailed("the model's standard errors could not be estimated")
+    return Fit(np.asarray(plain.params), conservative_cov(quasi, robust), dispersion)
 
 
 def conservative_cov(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -185,10 +188,10 @@ def its_effects(treated: pd.DataFrame) -> dict:
     gradient = (fitted @ x) / fitted.sum() - (without @ counterfactual) / without.sum()
     average = Estimate(float(math.log(fitted.sum() / without.sum())),
                        float(math.sqrt(gradient @ fit.cov @ gradient)))
-    unit = np.zeros(len(fit.params))
     level = fit.contrast(np.eye(len(fit.params))[2])
-    unit[3] = 12 / scale  # the change of trend per year
-    trend = fit.contrast(unit)
+    per_year = np.zeros(len(fit.params))
+    per_year[3] = 12 / scale  # the change of trend, from per span to per year
+    trend = fit.contrast(per_year)
     model = (f"Poisson GLM of monthly counts: time, step at the start, change of trend, "
              f"{harmonics} Fourier pair(s) of month of year"
              f"{', offset log(population)' if offset is not None else ''}; SEs the larger of "
@@ -368,7 +371,10 @@ def evaluate(intervention: dict, series: pd.DataFrame, unknown: list[str]) -> li
         did.update(verdict=f"Not estimated: {reason}.", pretrend_check="not tested")
     else:
         try:
-            trend = pre_trend(treated, comparison) if pre_months >= 3 else None
+            trend = pre_trend(treated, comparison)
+        except ModelFailed:  # too few months before the start: the check is not made
+            trend = None
+        try:
             fitted = did_effect(treated, comparison)
         except ModelFailed as exc:
             did.update(verdict=f"Not estimated: {exc}.", pretrend_check="not tested")
