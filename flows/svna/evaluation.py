@@ -259,8 +259,14 @@ def describe_change(e: Estimate) -> str:
 
 
 def _p(value: float) -> str:
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}" if value < 0.01 \
+    # three decimals near 0.05, so that a failed check never reads "p = 0.05"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}" if value < 0.1 \
         else f"p = {value:.2f}"
+
+
+def _trend_words(trend: Estimate) -> str:
+    return (f"difference in trend as a rate ratio {trend.rr:.2f} a year, 95% CI "
+            f"{trend.lower:.2f} to {trend.upper:.2f}, {_p(trend.p_value)}")
 
 
 def its_verdict(measure: str, e: Estimate, post_months: int, caution: str) -> str:
@@ -280,17 +286,15 @@ def did_verdict(measure: str, e: Estimate, trend: Estimate | None, comparison: s
         return caution + (
             f"Relative to {COMPARISON_LABELS[comparison]}, {MEASURE_LABELS[measure]} in the "
             f"covered LSOAs changed by a rate ratio of {e.rr:.2f} (95% CI {e.lower:.2f} to "
-            f"{e.upper:.2f}), but the two were already diverging before the start (trend "
-            f"difference {trend.rr:.2f} a year, 95% CI {trend.lower:.2f} to {trend.upper:.2f}, "
-            f"{_p(trend.p_value)}), so this comparison cannot be read as an effect of the "
+            f"{e.upper:.2f}), but the two were already diverging before the start ("
+            f"{_trend_words(trend)}), so this comparison cannot be read as an effect of the "
             f"intervention.")
     if trend is None:
         before = ("The pre-period was too short to check that the two followed the same trend "
                   "before the start, so this cannot be read as an effect of the intervention.")
     else:
-        before = (f"No difference in trend was detected before the start (trend difference "
-                  f"{trend.rr:.2f} a year, 95% CI {trend.lower:.2f} to {trend.upper:.2f}, "
-                  f"{_p(trend.p_value)}); still, anything else that changed in the covered "
+        before = (f"No difference in trend was detected before the start ("
+                  f"{_trend_words(trend)}); still, anything else that changed in the covered "
                   f"places from the same time would show the same way.")
     return caution + (f"Relative to {COMPARISON_LABELS[comparison]}, {MEASURE_LABELS[measure]} "
                       f"in the covered LSOAs {change}. {before}")
