@@ -120,6 +120,97 @@ class People(_Strict):
         return bands
 
 
+LSOA_CODE = re.compile(r"^[EW]01\d{6}$")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# measure -> what is counted, by the LSOA where it happened (sql/assessment/intervention_*.sql)
+INTERVENTION_MEASURES = {
+    "serious_violence": "police.uk street records of the serious violence crime types",
+    "all_crime": "police.uk street records of every crime type but anti-social behaviour",
+    "knife_enabled": "force extract serious violence with a knife or sharp instrument",
+    "youth_serious_violence": "force extract serious violence with a victim under youth_under",
+    "ae_assaults": "A&E assault attendances (partner records), by the place of the assault",
+}
+
+
+class Units(_Strict):
+    """Places named by LSOA 2021 codes or by district codes (each district: all its LSOAs)."""
+
+    lsoas: list[str] = Field(default_factory=list)
+    districts: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if bool(self.lsoas) == bool(self.districts):
+            raise ValueError("give either lsoas or districts (a non-empty list), not both")
+        bad = ([c for c in self.lsoas if not LSOA_CODE.match(str(c))]
+               + [c for c in self.districts if not LAD_CODE.match(str(c))])
+        if bad:
+            raise ValueError(f"not LSOA (E01000001) or district (E07000008) codes: {bad}")
+        codes = self.lsoas or self.districts
+        if len(set(codes)) != len(codes):
+            raise ValueError("a code is listed twice")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "lsoa" if self.lsoas else "district"
+
+    @property
+    def codes(self) -> list[str]:
+        return self.lsoas or self.districts
+
+
+class Intervention(_Strict):
+    """A Violence Reduction Unit intervention to evaluate from the partnership's own data:
+    where and when it ran, what it should reduce, and what to compare it with ('rest' of the
+    partnership, 'matched' LSOAs of similar deprivation and pre-period trend, or named places)."""
+
+    name: str = Field(min_length=1)
+    start: str = Field(description="first month of the intervention, YYYY-MM")
+    end: str | None = Field(default=None, description="last month; open-ended if absent")
+    covers: Units
+    measure: str
+    comparison: Units | str = "rest"
+    matches_per_lsoa: int = Field(default=5, ge=1, le=50,
+                                  description="comparison LSOAs per treated LSOA if matched")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _month(cls, value: str | None) -> str | None:
+        if value is not None and not MONTH.match(str(value)):
+            raise ValueError(f"expected a month written YYYY-MM (e.g. 2025-01), not {value!r}")
+        return value
+
+    @field_validator("measure")
+    @classmethod
+    def _known_measure(cls, value: str) -> str:
+        if value not in INTERVENTION_MEASURES:
+            raise ValueError(f"unknown measure {value!r}; known: {sorted(INTERVENTION_MEASURES)}")
+        return value
+
+    @field_validator("comparison")
+    @classmethod
+    def _known_comparison(cls, value: Units | str) -> Units | str:
+        if isinstance(value, str) and value not in ("rest", "matched"):
+            raise ValueError("comparison is 'rest' (the rest of the partnership), 'matched', "
+                             f"or {{lsoas: [...]}} / {{districts: [...]}}, not {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if isinstance(self.comparison, Units) and self.comparison.kind == self.covers.kind:
+            both = sorted(set(self.comparison.codes) & set(self.covers.codes))
+            if both:
+                raise ValueError(f"{both} both covered and in the comparison")
+        return self
+
+    @property
+    def comparison_kind(self) -> str:
+        return self.comparison if isinstance(self.comparison, str) else "listed"
+
+
 class Report(_Strict):
     top_lsoas: int = Field(default=20, ge=1, le=500)
     protective_marking: str = "OFFICIAL"
@@ -160,6 +251,16 @@ class Config(_Strict):
     people: People = People()
     notify: Notify = Notify()
     run: Run = Run()
+    interventions: list[Intervention] = Field(default_factory=list)
+
+    @field_validator("interventions")
+    @classmethod
+    def _unique_names(cls, interventions: list[Intervention]) -> list[Intervention]:
+        names = [i.name for i in interventions]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"intervention names must differ: {twice} named twice")
+        return interventions
 
 
 def load_config(path: Path, base: Path | None = None) -> Config:

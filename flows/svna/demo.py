@@ -600,6 +600,47 @@ def _simulate_police_records(rng: np.random.Generator, draw: random.Random, seed
     return street, outcomes
 
 
+# The demo's intervention (config/demo.yaml `interventions:`): a violence reduction scheme in
+# the Riverford LSOAs nearest its town centre from DEMO_INTERVENTION_START prevents about a
+# fifth of the serious violence published there (each such record dropped with probability
+# 1 - rate ratio, with its outcome rows). It is applied after every record is drawn, from a
+# random stream of its own, so every other row is as it would be without it.
+DEMO_INTERVENTION_START = "2025-01"
+DEMO_INTERVENTION_LSOAS = 3
+DEMO_INTERVENTION_RATE_RATIO = 0.8
+DEMO_INTERVENTION_TYPES = {"Violence and sexual offences", "Robbery", "Possession of weapons"}
+
+
+def demo_intervention_lsoas(lsoas: list[_Lsoa]) -> list[_Lsoa]:
+    centre = _district_centre("Riverford")
+    own = [x for x in lsoas if x.district.name == "Riverford"]
+    return sorted(own, key=lambda x: _km(x.centre, centre))[:DEMO_INTERVENTION_LSOAS]
+
+
+def _apply_demo_intervention(seed: int, lsoas: list[_Lsoa], street: dict[str, list[list[str]]],
+                             outcomes: dict[str, list[list[str]]]) -> None:
+    rng = np.random.default_rng([seed, 0x1A7E])
+    treated = {x.code for x in demo_intervention_lsoas(lsoas)}
+    placed = {x.code: x.code for x in lsoas}  # a 2011 code counts where the lookup puts it
+    placed.update({p.lsoa11.code: p.lsoa11.successor.code for x in lsoas for p in x.points})
+    prevented: dict[str, bool] = {}  # by Crime ID: a duplicated row goes with its original
+    for label in sorted(street):
+        if label < DEMO_INTERVENTION_START:
+            continue
+        kept = []
+        for row in street[label]:
+            if row[9] in DEMO_INTERVENTION_TYPES and placed.get(row[7]) in treated:
+                if row[0] not in prevented:
+                    prevented[row[0]] = bool(rng.random() > DEMO_INTERVENTION_RATE_RATIO)
+                if prevented[row[0]]:
+                    continue
+            kept.append(row)
+        street[label] = kept
+    gone = {crime_id for crime_id, dropped in prevented.items() if dropped}
+    for label, rows in outcomes.items():
+        outcomes[label] = [row for row in rows if row[0] not in gone]
+
+
 def _order_like_police_uk(draw: random.Random, rows: list[list[str]]) -> None:
     """Published street files list located records by LSOA name, then unlocated ones by type."""
     draw.shuffle(rows)
@@ -2574,6 +2615,7 @@ def generate_demo_data(raw_dir: Path, *, seed: int = 20240601, months: int = 36,
     expected = _expected_records(lsoas, labels)
     street, outcomes = _simulate_police_records(rng, draw, seed, lsoas, labels, months, expected)
     searches = _simulate_stop_searches(rng, draw, lsoas, expected, window)
+    _apply_demo_intervention(seed, lsoas, street, outcomes)
 
     files: list[str] = []
     rows = {"street": 0, "outcomes": 0, "stop_and_search": 0}

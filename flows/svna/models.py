@@ -112,6 +112,23 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.executemany("INSERT INTO cfg.age_bands VALUES (?, ?, ?)", [
         [low, high - 1 if high else None, f"{low}-{high - 1}" if high else f"{low}+"]
         for low, high in zip(bounds, bounds[1:] + [None], strict=True)])
+    load_intervention_tables(con, config)
+
+
+def load_intervention_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """cfg.interventions and cfg.intervention_units (sql/meta/config_interventions.sql)."""
+    con.execute((SQL_DIR / "meta" / "config_interventions.sql").read_text(encoding="utf-8"))
+    units = []
+    for number, item in enumerate(config.interventions, start=1):
+        con.execute("INSERT INTO cfg.interventions VALUES (?, ?, ?, ?, ?, ?, ?)", [
+            number, item.name, item.start, item.end, item.measure, item.comparison_kind,
+            item.matches_per_lsoa])
+        units += [[number, "treated", item.covers.kind, code] for code in item.covers.codes]
+        if item.comparison_kind == "listed":
+            units += [[number, "comparison", item.comparison.kind, code]
+                      for code in item.comparison.codes]
+    if units:
+        con.executemany("INSERT INTO cfg.intervention_units VALUES (?, ?, ?, ?)", units)
 
 
 def load_seeds(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:

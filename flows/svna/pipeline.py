@@ -18,6 +18,7 @@ import duckdb
 from svna import datasets as datasets_mod
 from svna import exports, ingest, models, validate
 from svna.config import Config
+from svna.evaluation import build_evaluation
 from svna.mappings import load_mappings
 from svna.project import EXPECTATIONS_DIR, SQL_DIR
 from svna.spc import build_spc
@@ -191,7 +192,8 @@ def stage_validate(con, config: Config, run_id: str) -> dict:
 def stage_assess(con, config: Config) -> list[str]:
     built = models.run_models(con, config)
     build_spc(con)
-    return [*built, "assessment.spc"]
+    build_evaluation(con)
+    return [*built, "assessment.spc", "assessment.intervention_effects"]
 
 
 def stage_report(con, config: Config, work: Path, run_id: str) -> dict[str, Path]:
