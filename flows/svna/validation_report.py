@@ -29,7 +29,9 @@ DESCRIBE = {
     "expect_column_value_lengths_to_equal": "has the expected length",
     "expect_column_value_lengths_to_be_between": "has a plausible length",
     "expect_column_values_to_be_unique": "is unique within the file",
+    "expect_column_values_to_match_strftime_format": "is a real date in the expected format",
     "svna_file_is_readable": "can be read",
+    "svna_columns_as_published": "has the published column names, in order",
 }
 
 
