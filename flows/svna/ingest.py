@@ -72,7 +72,7 @@ def scan_bytes(path: Path) -> ByteScan:
             if text and size == 0:
                 not_text = _not_text(chunk)
             digest.update(chunk)
-            if text and error is None:
+            if text and error is None and not_text is None:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
@@ -80,7 +80,7 @@ def scan_bytes(path: Path) -> ByteScan:
             newlines += chunk.count(b"\n")
             size += len(chunk)
             last = chunk[-1:]
-    if text and error is None:
+    if text and error is None and not_text is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
@@ -94,13 +94,23 @@ def _not_text(head: bytes) -> str | None:
         return ("UTF-16 text, not UTF-8 (Excel's 'Unicode Text'): re-save the file as "
                 "'CSV UTF-8 (comma delimited)'")
     what = next((name for magic, name in NOT_TEXT if head.startswith(magic)), None)
-    nul = head.find(b"\x00")
+    # a NUL in what should be the header; one further on is a fault in a row, not the file
+    end = head.find(b"\n", 0, 1024)
+    nul = head.find(b"\x00", 0, end if end >= 0 else 1024)
     if what is None and nul >= 0:
         what = f"binary data (a NUL byte at byte {nul})"
     if what is None:
         return None
     return (f"not a text file: its bytes are those of {what}, not of CSV text (renamed "
             f".csv?); export the data as 'CSV UTF-8 (comma delimited)'")
+
+
+def _fields(text: str) -> list[str]:
+    """One line split as CSV; a stray carriage return or NUL does not stop it."""
+    try:
+        return next(csv.reader([text.replace("\r", " ").replace("\x00", " ")]), [])
+    except csv.Error:
+        return text.split(",")
 
 
 def _describe_encoding_error(path: Path, offset: int) -> str:
@@ -111,10 +121,9 @@ def _describe_encoding_error(path: Path, offset: int) -> str:
     line_end = data.find(b"\n", offset)
     line = data[line_start : line_end if line_end >= 0 else len(data)]
     first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
-    header = next(csv.reader([first_line.decode("utf-8", "replace")]), [])
+    header = _fields(first_line.decode("utf-8", "replace"))
     # fields before the bad byte, as CSV counts them (a quoted comma does not separate)
-    before = line[: offset - line_start].decode("latin-1")
-    field_index = len(next(csv.reader([before]), [""]) or [""]) - 1
+    field_index = len(_fields(line[: offset - line_start].decode("latin-1")) or [""]) - 1
     column = header[field_index] if field_index < len(header) else f"field {field_index + 1}"
     return (
         f"not UTF-8 text: line {line_no}, column '{column.lstrip(chr(0xFEFF))}', "
