@@ -281,6 +281,25 @@ def test_a_last_line_cut_off_inside_a_quote_is_rejected_and_the_rest_of_the_file
     assert_good_delivery_intact(out, {"2024-02": 2})
 
 
+def test_a_quote_left_open_mid_file_loses_its_own_row_only(raw, run):
+    rows = [robbery(i) for i in range(5)]
+    text = street_text(rows)
+    # line 3 (the second row): its Location opens a quote that nothing closes
+    text = text.replace(",On or near High Street,", ',"On or near High Street,', 2).replace(
+        ',"On or near High Street,', ",On or near High Street,", 1)
+    write(raw, BAD, text.encode())
+    out = run()
+    # the reader takes lines 3-6 as one broken row; read alone, line 3 is 6 fields and a
+    # seventh running from the open quote to the end of the line; lines 4-6 are whole rows
+    assert out.rejects(BAD) == [(3, "LSOA code", "expected 12 fields, found 7; a quote opened "
+                                 "in this row is never closed (lines 3 to 6 read as one row), "
+                                 "so each line was read on its own")]
+    assert out.con.execute("SELECT _line FROM raw.police_uk_street WHERE _file_id = ? "
+                           "ORDER BY _line", [out.files[BAD]["file_id"]]).fetchall() == [
+        (2,), (4,), (5,), (6,)]
+    assert_good_delivery_intact(out, {"2024-02": 4})
+
+
 def test_a_short_row_is_rejected_with_its_line_and_first_missing_column(raw, run):
     rows = [robbery(i) for i in range(4)]
     rows[2] = rows[2][:10]  # Crime ID .. Crime type: no outcome, no context

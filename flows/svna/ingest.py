@@ -216,12 +216,25 @@ def read_records(table: Table, ends_with_newline: bool = True
 def _read_csv_exactly(path: Path, header: list[str], ends_with_newline: bool = True):
     rows, lines, rejects = [], [], []
     width = len(header)
+
+    def wrong_width(fields: list[str]) -> tuple[str | None, str]:
+        column = header[len(fields)] if len(fields) < width else None
+        return column, f"expected {width} fields, found {len(fields)}"
+
+    consumed: list[str] = []  # the physical lines of the record being read
+
+    def physical(fh):
+        for text in fh:
+            consumed.append(text)
+            yield text
+
     start = None
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
+        reader = csv.reader(physical(fh))
         next(reader)
         line = reader.line_num
         while True:
+            consumed.clear()
             last_start, start = start, line + 1
             try:
                 record = next(reader)
@@ -234,13 +247,28 @@ def _read_csv_exactly(path: Path, header: list[str], ends_with_newline: bool = T
             line = reader.line_num
             if not record:
                 continue  # a blank line holds no data
-            if len(record) != width:
-                column = header[len(record)] if len(record) < width else None
-                rejects.append((start, column, f"expected {width} fields, found {len(record)}",
-                                _as_csv_line(record)))
+            if len(record) == width:
+                rows.append([v if v != "" else None for v in record])
+                lines.append(start)
                 continue
-            rows.append([v if v != "" else None for v in record])
-            lines.append(start)
+            if len(consumed) == 1:
+                rejects.append((start, *wrong_width(record), _as_csv_line(record)))
+                continue
+            # A quote left open swallows the lines after it into one broken record: each
+            # line is read again on its own, so that only the faulty one is lost.
+            for offset, text in enumerate(consumed):
+                fields = _fields(text.rstrip("\r\n"))
+                if fields in ([], [""]):
+                    continue
+                if len(fields) == width:
+                    rows.append([v if v != "" else None for v in fields])
+                    lines.append(start + offset)
+                    continue
+                column, error = wrong_width(fields)
+                if offset == 0:
+                    error += (f"; a quote opened in this row is never closed (lines {start} "
+                              f"to {line} read as one row), so each line was read on its own")
+                rejects.append((start + offset, column, error, _as_csv_line(fields)))
     if rejects and rejects[-1][0] == last_start and not ends_with_newline:
         line_no, column, error, text = rejects[-1]
         rejects[-1] = (line_no, column, error + "; the file ends part-way through this row "
