@@ -163,7 +163,8 @@ def write(raw: Path, rel: str, data: bytes) -> Path:
     pytest.param(STREET_HEADER + ["Officer notes"],
                  ["line 1 (header): unexpected column(s) Officer notes"], id="extra-column"),
     pytest.param([c if c != "Crime type" else "Crime category" for c in STREET_HEADER],
-                 ["missing column(s) Crime type", "unexpected column(s) Crime category"],
+                 ["missing column(s) Crime type", "unexpected column(s) Crime category",
+                  "renamed? 'Crime category' stands where 'Crime type' belongs"],
                  id="renamed-column"),
 ])
 def test_a_header_without_the_published_columns_fails_the_file_naming_them(
@@ -582,6 +583,7 @@ def test_a_workbook_that_cannot_be_opened_is_reported_and_the_rest_load(raw, run
     assert head == (b"PK\x03\x04" if make is damaged_workbook else b"\xd0\xcf\x11\xe0")
     out = run()
     assert_not_used(out, "force_extract/offences.xlsx", "cannot be read as .xlsx: " + phrase)
+    assert '<td class="failed">1</td>' in out.page  # counted with the files not used
     assert_good_delivery_intact(out)
 
 

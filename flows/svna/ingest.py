@@ -543,6 +543,13 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
             parts.append("missing column(s) " + ", ".join(found.missing))
         if found.unexpected:
             parts.append("unexpected column(s) " + ", ".join(found.unexpected))
+        if not mapping:  # a column standing where a missing one belongs was likely renamed
+            declared = found.dataset.columns
+            renamed = [f"'{h}' stands where '{declared[i]}' belongs" for i, h in
+                       enumerate(header) if h in found.unexpected and i < len(declared)
+                       and declared[i] in found.missing]
+            if renamed:
+                parts.append("renamed? " + ", ".join(renamed))
         via = f" (mapping {mapping.name})" if mapping else ""
         entry["message"] = f"line 1 (header): {'; '.join(parts)}{via}"
         summary.not_loaded.append(table.rel)
