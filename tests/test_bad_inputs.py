@@ -457,6 +457,19 @@ def test_a_malformed_home_office_code_is_a_warning_naming_the_line(raw, run, cod
     assert_good_delivery_intact(out)
 
 
+def test_a_well_formed_but_unknown_home_office_code_is_listed_in_the_assessment(raw, run):
+    write_csv(raw / "force_extract" / "offences.csv", list(OFFENCES),
+              offences_rows(r1={"offence_code": "999Z"}))
+    out = run()
+    path = "force_extract/offences.csv"
+    assert out.report[path]["used"] and out.files[path]["rows_loaded"] == 3
+    # the pattern cannot know the list; the assessment's data-quality table names the code
+    assert out.con.execute("SELECT value, detail FROM assessment.force_data_quality WHERE "
+                           "measure LIKE '%offence code not in the Home Office list%'"
+                           ).fetchall() == [(1, "999Z")]
+    assert_good_delivery_intact(out)
+
+
 @pytest.mark.parametrize(("column", "value"), [
     ("LSOA code", "E0100001"), ("LSOA code", "e01000001x"), ("Longitude", "east"),
     ("Latitude", "52,2"),
