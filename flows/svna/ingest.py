@@ -554,10 +554,9 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
         entry["message"] = f"line 1 (header): {'; '.join(parts)}{via}"
         summary.not_loaded.append(table.rel)
     else:
-        loaded, rejects = _load_rows(con, table, file_id, found, scan)
+        loaded, rejects, notes = _load_rows(con, table, file_id, found, scan)
         entry.update(status="loaded", rows_loaded=loaded, rows_rejected=len(rejects),
                      rows_read=loaded + len(rejects))
-        notes = []
         if rejects:
             if found.dataset.identifiers:  # the line as delivered would hold them unreplaced
                 rejects = [(line, column, f"{error} (text withheld: it holds identifiers)",
@@ -603,15 +602,23 @@ def _load_rows(con, table: Table, file_id: int, found: Recognition, scan: ByteSc
     workbooks, Parquet and mapped exports, rows are read in Python so that every row keeps its
     exact line and every rejected line is kept with its reason."""
     ds = found.dataset
+    notes: list[str] = []
     if table.kind == "csv" and found.mapping is None:
         loaded = _load_csv_fast(con, table, file_id, ds, scan)
         if loaded is not None:
-            return loaded, []
+            return loaded, [], notes
     rows, lines, rejects = read_records(table, scan.ends_with_newline)
     if found.mapping:
         records = [dict(zip(table.header, row, strict=True)) for row in rows]
         delivered = datetime.fromtimestamp(table.path.stat().st_mtime, UTC).date()
-        rows = found.mapping.apply(records, delivered)
+        problems: list[tuple[int, str]] = []
+        rows = found.mapping.apply(records, delivered, problems)
+        by_reason: dict[str, list[int]] = {}
+        for index, why in problems:
+            by_reason.setdefault(why, []).append(lines[index])
+        notes += [f"age left blank where {why}: line(s) {', '.join(map(str, at[:10]))}"
+                  + (f" and {len(at) - 10} more" if len(at) > 10 else "")
+                  for why, at in by_reason.items()]
     else:
         position = {normalise_header(h): i for i, h in enumerate(table.header)}
         order = [position[normalise_header(c)] for c in ds.columns]
@@ -632,7 +639,7 @@ def _load_rows(con, table: Table, file_id: int, found: Recognition, scan: ByteSc
             f"{', '.join(f'c{i}' for i in range(len(ds.columns)))} FROM svna_rows", [file_id])
     finally:
         con.unregister("svna_rows")
-    return len(rows), rejects
+    return len(rows), rejects, notes
 
 
 def _load_csv_fast(con, table: Table, file_id: int, ds: Dataset, scan: ByteScan) -> int | None:
