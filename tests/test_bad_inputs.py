@@ -435,6 +435,7 @@ def test_a_future_recorded_date_is_a_warning_naming_the_line(raw, run):
     assert check["result"]["unexpected_rows"] == [{"line": 2, "value": "2099-02-10"}]
     assert out.report[path]["used"] and out.files[path]["validation"] == "warning"
     assert out.files[path]["rows_loaded"] == 3
+    assert_good_delivery_intact(out)
 
 
 def test_an_unknown_crime_type_fails_the_file_naming_line_and_column(raw, run):
