@@ -411,6 +411,28 @@ def test_an_impossible_date_in_the_force_extract_fails_it_naming_line_and_column
     assert_good_delivery_intact(out)
 
 
+REAL_DATE_RULES = sorted(
+    (d.name, e["kwargs"]["column"], e.get("severity", "critical"))
+    for d in datasets.load_datasets() for e in validate.load_suite(d.suite_name).expectations
+    if e["type"] == "expect_column_values_to_match_strftime_format")
+
+
+@pytest.mark.parametrize(("dataset", "column", "severity"), REAL_DATE_RULES,
+                         ids=[f"{d}-{c}" for d, c, _ in REAL_DATE_RULES])
+def test_every_date_column_with_a_real_date_rule_names_30_february(raw, run, dataset, column,
+                                                                  severity):
+    from conftest import write_table
+
+    write_table(raw / "partners" / f"{dataset}.csv", dataset,
+                [{column: "2024-02-28"}, {column: "2024-02-30"}])
+    out = run(assess=False)
+    path = f"partners/{dataset}.csv"
+    check = failed_check(out, path, "expect_column_values_to_match_strftime_format", column)
+    assert check["result"]["unexpected_rows"] == [{"line": 3, "value": "2024-02-30"}]
+    assert check["expectation_config"]["severity"] == severity
+    assert out.files[GOOD]["active"]  # (no assessment built: the check is the point here)
+
+
 def test_svna_and_great_expectations_agree_on_what_is_a_real_date():
     import pandas as pd
 
