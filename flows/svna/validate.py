@@ -18,11 +18,12 @@ from pathlib import Path
 
 import duckdb
 
-from svna.datasets import Dataset
+from svna.datasets import Dataset, normalise_header
 from svna.project import EXPECTATIONS_DIR
 from svna.warehouse import quote_ident
 
 SAMPLE_ROWS = 20
+SAMPLE_CHARS = 200  # a sampled value is cut here: one cell may hold megabytes
 
 
 class SuiteError(ValueError):
@@ -86,6 +87,9 @@ COLUMN_MAP = {
     "expect_column_values_to_be_between": lambda c, kw: _between(c, kw),
     "expect_column_value_lengths_to_equal": lambda c, kw: f"length({c}) <> {int(kw['value'])}",
     "expect_column_value_lengths_to_be_between": lambda c, kw: _lengths_between(c, kw),
+    # a real calendar date (2024-02-30 matches a date pattern but is no date)
+    "expect_column_values_to_match_strftime_format":
+        lambda c, kw: f"try_strptime({c}, {sql_literal(kw['strftime_format'])}) IS NULL",
     "expect_column_values_to_be_unique": None,  # a grouped scan: see _unexpected_predicates
 }
 TABLE_LEVEL = {
@@ -181,7 +185,9 @@ def _table_result(exp: dict, header: list[str], row_count: int) -> Result:
     else:  # expect_table_row_count_to_be_between
         low, high = kw.get("min_value"), kw.get("max_value")
         ok = (low is None or row_count >= low) and (high is None or row_count <= high)
-        detail = "" if ok else f"{row_count} rows, expected between {low} and {high}"
+        expected = (f"between {low} and {high}" if low is not None and high is not None
+                    else f"at least {low}" if low is not None else f"at most {high}")
+        detail = "" if ok else f"{row_count} data rows, expected {expected}"
     sample = [{"line": 1, "value": detail}] if detail else []
     return Result(exp, ok, row_count, 0 if ok else 1, 0.0 if ok else 100.0, sample)
 
@@ -239,7 +245,9 @@ def _sample_rows(con, ds: Dataset, suite: Suite, ids: list[int], failing: set[in
         if i not in failing:
             continue
         parts.append(
-            f"SELECT * FROM (SELECT {i} AS expectation, _file_id, _line, CAST({col} AS VARCHAR) "
+            f"SELECT * FROM (SELECT {i} AS expectation, _file_id, _line, "
+            f"CASE WHEN length({col}) > {SAMPLE_CHARS} THEN left({col}, {SAMPLE_CHARS}) || "
+            f"' … (' || length({col}) || ' characters)' ELSE CAST({col} AS VARCHAR) END "
             f"AS value, row_number() OVER (PARTITION BY _file_id ORDER BY _line) AS n "
             f"FROM {ds.raw_table} WHERE list_contains(?, _file_id) AND {pred}) "
             f"WHERE n <= {SAMPLE_ROWS}")
@@ -247,6 +255,24 @@ def _sample_rows(con, ds: Dataset, suite: Suite, ids: list[int], failing: set[in
     if not parts:
         return []
     return con.execute(" UNION ALL ".join(parts), params).fetchall()
+
+
+def header_as_read(ds: Dataset, header: list[str]) -> tuple[list[str], str]:
+    """A loaded file's columns as ingest read them (by name), and what differs from the
+    published header: the table is judged as read, a difference is a warning."""
+    by_name = {normalise_header(c): c for c in ds.columns}
+    read = [by_name.get(normalise_header(h)) for h in header]
+    if None in read or sorted(read) != sorted(ds.columns):
+        return header, ""
+    respelled = [f"'{h}' as '{c}'" for h, c in zip(header, read, strict=True) if h != c]
+    notes = []
+    if respelled:
+        notes.append("column name(s) spelled differently, read as the published ones: "
+                     + ", ".join(respelled))
+    if read != list(ds.columns):
+        notes.append("columns in a different order from the published one, read by name: "
+                     + ", ".join(header))
+    return list(ds.columns), "; ".join(notes)
 
 
 def validate_loaded(
@@ -268,8 +294,13 @@ def validate_loaded(
     for fid in ids:
         row = counts.get(fid)
         elements = row[1] if row else 0
-        out = [_table_result(e, files[fid], elements) for e in suite.expectations
+        header, difference = header_as_read(ds, files[fid])
+        out = [_table_result(e, header, elements) for e in suite.expectations
                if e["type"] in TABLE_LEVEL]
+        if difference:
+            out.append(Result({"type": "svna_columns_as_published", "kwargs": {},
+                               "severity": "warning"}, False, elements, 1, 100.0,
+                              [{"line": 1, "value": difference}]))
         for n, (i, exp) in enumerate(exps):
             nonnull = row[2 + 2 * n] if row else 0
             unexpected = row[3 + 2 * n] if row else 0

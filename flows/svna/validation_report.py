@@ -29,7 +29,9 @@ DESCRIBE = {
     "expect_column_value_lengths_to_equal": "has the expected length",
     "expect_column_value_lengths_to_be_between": "has a plausible length",
     "expect_column_values_to_be_unique": "is unique within the file",
+    "expect_column_values_to_match_strftime_format": "is a real date in the expected format",
     "svna_file_is_readable": "can be read",
+    "svna_columns_as_published": "has the published column names, in order",
 }
 
 
@@ -86,8 +88,11 @@ def write_validation_report(con: duckdb.DuckDBPyConnection, out_dir: Path,
                              undefined=jinja2.StrictUndefined)
     html = env.get_template("validation.html.j2").render(
         files=files, datasets=owners, run_id=run_id, generated_at=generated_at,
-        counts={v: sum(1 for f in files if f["verdict"] == v)
-                for v in ("passed", "warning", "failed", "duplicate", "unrecognised")},
+        counts={v: sum(1 for f in files if f["verdict"] in kinds) for v, kinds in (
+            ("passed", {"passed"}), ("warning", {"warning"}),
+            # a file that could not be read at all (an image, a locked workbook) is not used
+            ("failed", {"failed", "not_loaded"}), ("duplicate", {"duplicate"}),
+            ("unrecognised", {"unrecognised"}))},
     )
     (out_dir / "index.html").write_text(html, encoding="utf-8")
     machine = [{
