@@ -365,18 +365,31 @@ def test_duplicate_rows_are_reported_and_counted_once(raw, run):
     ("2099-01", "expect_column_values_to_be_between"),
     ("1924-02", "expect_column_values_to_be_between"),
 ], ids=["impossible-month", "future-month", "month-before-police-uk"])
-def test_a_month_that_cannot_be_fails_the_file_naming_line_and_column(raw, run, month, kind):
+def test_a_month_that_cannot_be_is_quarantined_naming_line_and_column(raw, run, month, kind):
     rows = [robbery(i) for i in range(3)]
     rows[1][1] = month
     write_csv(raw / BAD, STREET_HEADER, rows)
     out = run()
     check = failed_check(out, BAD, kind, "Month")
     assert check["result"]["unexpected_rows"] == [{"line": 3, "value": month}]
-    assert_not_used(out, BAD, month)
-    assert out.files[BAD]["validation"] == "failed"
-    # the reporting period is not stretched to the bad month: 2024-01 alone
+    # one row of three: that row is left out, the file's other two rows are used
+    note = failed_check(out, BAD, "svna_rows_quarantined", None)
+    assert [r["line"] for r in note["result"]["unexpected_rows"]] == [3]
+    assert out.report[BAD]["used"] and out.files[BAD]["validation"] == "warning"
+    # the reporting period is not stretched to the bad month
     assert out.con.execute("SELECT first_month, latest_month FROM marts.reporting_period"
-                           ).fetchall() == [("2024-01", "2024-01")]
+                           ).fetchall() == [("2024-01", "2024-02")]
+    assert_good_delivery_intact(out, {"2024-02": 2})
+
+
+def test_a_file_whose_rows_mostly_fail_a_critical_check_fails_whole(raw, run):
+    rows = [robbery(i) for i in range(3)]
+    rows[0][1] = rows[1][1] = "2024-13"  # two of three rows: past the quarantine share
+    write_csv(raw / BAD, STREET_HEADER, rows)
+    out = run()
+    assert_not_used(out, BAD, "2024-13")
+    assert out.files[BAD]["validation"] == "failed"
+    assert out.con.execute("SELECT count(*) FROM meta.quarantine").fetchall() == [(0,)]
     assert_good_delivery_intact(out)
 
 
@@ -398,7 +411,7 @@ def offences_rows(**changes) -> list[list[str]]:
     ("2023-02-29", "expect_column_values_to_match_strftime_format"),
     ("2024-13-01", "expect_column_values_to_match_regex"),
 ], ids=["30-february", "29-february-not-leap", "month-13"])
-def test_an_impossible_date_in_the_force_extract_fails_it_naming_line_and_column(
+def test_an_impossible_date_in_the_force_extract_is_quarantined_naming_line_and_column(
         raw, run, value, kind):
     write_csv(raw / "force_extract" / "offences.csv", list(OFFENCES),
               offences_rows(r2={"recorded_date": value}))
@@ -407,7 +420,10 @@ def test_an_impossible_date_in_the_force_extract_fails_it_naming_line_and_column
     check = failed_check(out, path, kind, "recorded_date")
     assert check["result"]["unexpected_rows"] == [{"line": 4, "value": value}]
     assert check["expectation_config"]["severity"] == "critical"
-    assert_not_used(out, path, value)
+    note = failed_check(out, path, "svna_rows_quarantined", None)
+    assert [r["line"] for r in note["result"]["unexpected_rows"]] == [4]
+    assert out.report[path]["used"] and out.files[path]["validation"] == "warning"
+    assert value in out.page
     assert_good_delivery_intact(out)
 
 
@@ -460,21 +476,17 @@ def test_a_future_recorded_date_is_a_warning_naming_the_line(raw, run):
     assert_good_delivery_intact(out)
 
 
-def test_an_unknown_crime_type_fails_the_file_naming_line_and_column(raw, run):
+def test_an_unknown_crime_type_is_named_with_its_line_and_column(raw, run):
     rows = [robbery(i) for i in range(3)]
     rows[2][9] = "Knife crime"
     write_csv(raw / BAD, STREET_HEADER, rows)
     out = run()
     check = failed_check(out, BAD, "expect_column_values_to_be_in_set", "Crime type")
     assert check["result"]["unexpected_rows"] == [{"line": 4, "value": "Knife crime"}]
-    assert_not_used(out, BAD, "Knife crime")
-    assert_good_delivery_intact(out)
+    assert "Knife crime" in out.page and BAD in out.page
+    assert_good_delivery_intact(out, {"2024-02": 2})  # the other two rows are used
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a critical check on values fails the whole file, so its good rows are lost with the bad "
-    "one; quarantining rows needs a row filter where staging reads the active files "
-    "(models._active_rows), which is outside ingest and validation"))
 @pytest.mark.parametrize("dataset", ["police_uk_street", "force_offences"])
 def test_a_row_failing_a_critical_value_check_is_quarantined_alone(raw, run, dataset):
     if dataset == "police_uk_street":
@@ -672,7 +684,7 @@ def test_a_refresh_with_one_bad_file_among_good_ones_publishes_the_assessment(ra
     write_csv(raw / "police_uk" / "2024-02" / "2024-02-test-street.csv", STREET_HEADER,
               [robbery(i) for i in range(4)])
     bad_rows = [robbery(i, "2024-03") for i in range(2)]
-    bad_rows[1][9] = "Knife crime"
+    bad_rows[0][9] = bad_rows[1][9] = "Knife crime"  # every row: the file fails whole
     bad = write_csv(raw / "police_uk" / "2024-03" / "2024-03-test-street.csv", STREET_HEADER,
                     bad_rows)
     before = sha256s(raw)

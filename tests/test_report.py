@@ -23,7 +23,8 @@ from svna.exports import published_table, suppress_for_publication
 from conftest import build_warehouse
 
 POLICE_UK_SECTIONS = [
-    "Summary", "Trends", "Latest 12 months against the previous 12", "Rates by district",
+    "Summary", "Since the last assessment", "Trends", "Latest 12 months against the previous 12",
+    "Rates by district",
     "Where: concentration", "Deprivation", "Outcomes", "Stop and search",
 ]
 FORCE_SECTIONS = [
@@ -34,9 +35,10 @@ FORCE_SECTIONS = [
 ]
 FORCE_IDS = ["sv-definition", "spc", "youth", "when", "repeats", "outcome-22",
              "disproportionality", "recording"]
-SECTIONS = [*POLICE_UK_SECTIONS, *FORCE_SECTIONS, "Data quality", "Methods and definitions"]
-NO_FORCE_SECTIONS = [*POLICE_UK_SECTIONS, "Force crime extract", "Data quality",
-                     "Methods and definitions"]
+SECTIONS = [*POLICE_UK_SECTIONS, *FORCE_SECTIONS, "Evaluating interventions", "Data quality",
+            "Methods and definitions"]
+NO_FORCE_SECTIONS = [*POLICE_UK_SECTIONS, "Force crime extract", "Evaluating interventions",
+                     "Data quality", "Methods and definitions"]
 # Built from person-level records: shown only after suppression.
 PERSON_LEVEL_SECTIONS = ("youth", "repeats", "outcome-22", "disproportionality", "recording")
 DISTRICTS = [code for code, _ in demo.DEMO_DISTRICTS]
@@ -185,15 +187,17 @@ def test_sections_are_numbered_in_order_with_contents(page26):
     assert page26.count("<p class=\"marking\">OFFICIAL</p>") == 2
 
 
-def test_force_sections_come_between_stop_and_search_and_data_quality(page26):
+def test_force_sections_come_between_stop_and_search_and_interventions(page26):
     ids = re.findall(r'<h2 id="([^"]+)">', page26)
-    assert ids[ids.index("stop-search") + 1:ids.index("data-quality")] == FORCE_IDS
-    for number, (anchor, title) in enumerate(zip(FORCE_IDS, FORCE_SECTIONS, strict=True), 9):
+    assert ids[ids.index("stop-search") + 1:ids.index("interventions")] == FORCE_IDS
+    # 9 police.uk sections (summary .. stop and search), then the force extract's from 10
+    for number, (anchor, title) in enumerate(zip(FORCE_IDS, FORCE_SECTIONS, strict=True), 10):
         assert f'<h2 id="{anchor}">{number}. {html.escape(title, quote=False)}</h2>' in page26
     assert "force-extract" not in ids and "was not supplied" not in page26
-    # the summary note and the methods point at the right sections after renumbering
+    # the summary note and the methods point at the right sections after renumbering:
+    # 9 + 8 force sections + interventions + data quality = 19, methods 20
     note = _visible_text(_section(page26, "summary"))
-    assert "(see section 18)" in note and "Sections 9 to 16 use the force's own" in note
+    assert "(see section 20)" in note and "Sections 10 to 17 use the force's own" in note
 
 
 def test_page_is_self_contained(page26):

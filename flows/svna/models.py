@@ -47,10 +47,12 @@ def discover_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
 
 
 def _active_rows(dataset: str) -> str:
-    """Raw rows of the files that passed validation and are the current delivery."""
+    """Raw rows of the files that passed validation and are the current delivery, without
+    the rows validation quarantined."""
     return (
         f"(SELECT _r.*, _f.delivery_key AS _delivery_key FROM raw.{dataset} AS _r "
-        f"JOIN meta.files AS _f ON _f.file_id = _r._file_id AND _f.active)"
+        f"JOIN meta.files AS _f ON _f.file_id = _r._file_id AND _f.active "
+        f"ANTI JOIN meta.quarantine AS _q ON _q.file_id = _r._file_id AND _q.line = _r._line)"
     )
 
 

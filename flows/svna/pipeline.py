@@ -224,6 +224,9 @@ def stage_report(con, config: Config, work: Path, run_id: str) -> dict[str, Path
     if config.report.pdf:
         for html in documents:
             html_to_pdf(html.read_text(encoding="utf-8"), html.with_suffix(".pdf"))
+    # this run's headline figures, for the next run's "since the last assessment"
+    con.execute("INSERT INTO meta.headlines SELECT ?, now(), * FROM assessment.headlines",
+                [run_id])
     return out
 
 

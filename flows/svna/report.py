@@ -24,6 +24,7 @@ import pandas as pd
 import vl_convert
 from markupsafe import Markup
 
+from svna.evaluation import MEASURE_LABELS
 from svna.exports import published_table, suppress_for_publication
 from svna.maps import area_map
 from svna.spc import SERIES as SPC_SERIES
@@ -52,7 +53,9 @@ FORCE_TABLES = (
     "outcomes_force", "outcome22_monthly", "suspect_outcomes", "disproportionality",
     "recording_completeness", "force_data_quality", "spc",
 )
-ASSESSMENT_TABLES = POLICE_UK_TABLES + FORCE_TABLES
+# The evaluation of configured interventions (flows/svna/evaluation.py).
+INTERVENTION_TABLES = ("intervention_effects", "intervention_series")
+ASSESSMENT_TABLES = POLICE_UK_TABLES + FORCE_TABLES + INTERVENTION_TABLES + ("since_last",)
 # What else the report reads: the periods, and the definition the models were built with.
 OTHER_TABLES = (
     ("marts", "reporting_period"), ("marts", "force_reporting_period"),
@@ -1497,6 +1500,54 @@ def _force(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any] | 
     }
 
 
+def intervention_figure(series: pd.DataFrame, name: str, start: str) -> dict[str, Any] | None:
+    """The covered and the comparison LSOAs' monthly events per 1,000 residents, with the
+    start marked; suppressed months are gaps."""
+    data = series.dropna(subset=["events"]).copy()
+    data = data[data["population"].notna() & (data["population"] > 0)]
+    if data.empty:
+        return None
+    data["rate"] = 1000.0 * data["events"].astype(float) / data["population"].astype(float)
+    data["group"] = data["role"].map({"treated": "Covered LSOAs",
+                                      "comparison": "Comparison LSOAs"})
+    groups = ["Covered LSOAs", "Comparison LSOAs"]
+    lines = alt.Chart(_with_dates(data)).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
+        x=_month_axis(),
+        y=alt.Y("rate:Q", title="Per 1,000 residents a month"),
+        color=alt.Color("group:N", title=None, sort=groups,
+                        scale=alt.Scale(domain=groups, range=[VERMILLION, BLUE]),
+                        legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("group:N", sort=groups, legend=None),
+    )
+    rule = alt.Chart(pd.DataFrame({"date": [f"{start}-01"]})).mark_rule(
+        strokeDash=[4, 3], color=BLACK).encode(x=alt.X("date:T", scale=alt.Scale(type="utc")))
+    chart = (lines + rule).properties(width=700, height=240)
+    means = data.groupby(["group", "period"])["rate"].mean()
+    parts = [f"{g.lower()}: {fmt_num(means.get((g, 'pre')), 2)} a month before the start and "
+             f"{fmt_num(means.get((g, 'post')), 2)} after" for g in groups
+             if (g, "pre") in means and (g, "post") in means]
+    return _figure(chart, f"{name}: events per 1,000 residents each month in the covered and "
+                          f"the comparison LSOAs; the dashed line marks the start, "
+                          f"{month_label(start)}. Mean rates, " + "; ".join(parts) + ".")
+
+
+def _interventions(frames: dict[str, pd.DataFrame], threshold: int) -> list[dict[str, Any]]:
+    effects = _safe(frames["intervention_effects"], "intervention_effects", threshold)
+    series = _safe(frames["intervention_series"], "intervention_series", threshold)
+    out = []
+    for name, rows in (effects.groupby("intervention", sort=False) if not effects.empty
+                       else []):
+        first = rows.iloc[0]
+        out.append({"name": name, "measure": MEASURE_LABELS.get(first["measure"],
+                                                                first["measure"]),
+                    "start": first["start_month"], "end": first["end_month"],
+                    "comparison": first["comparison"], "rows": _records(rows),
+                    "figure": intervention_figure(_where(series, intervention=name), name,
+                                                  first["start_month"])
+                    if not series.empty else None})
+    return out
+
+
 def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any]:
     """Everything the template shows, already chosen and ordered; the template only lays out."""
     area_name, threshold = config.area.name, config.suppression.threshold
@@ -1558,4 +1609,7 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
         "outcomes": _outcome_tables(outcomes),
         "stop_search": stop_search,
         "quality": _records(_where(frames["data_quality"], sort=["check_order"])),
+        "interventions": _interventions(frames, threshold),
+        "since_last": _records(_where(_safe(frames["since_last"], "since_last", threshold),
+                                      sort=["headline_order", "measure"])),
     }

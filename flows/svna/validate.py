@@ -24,6 +24,10 @@ from svna.warehouse import quote_ident
 
 SAMPLE_ROWS = 20
 SAMPLE_CHARS = 200  # a sampled value is cut here: one cell may hold megabytes
+# A delivery whose critical failures are a few bad rows keeps its other rows: those rows are
+# quarantined (meta.quarantine) and never reach staging. Past this share of its rows the file
+# itself is broken and fails, and the last good delivery stays in use.
+QUARANTINE_MAX_SHARE = 0.5
 
 
 class SuiteError(ValueError):
@@ -319,6 +323,37 @@ def validate_header_only(suite: Suite, header: list[str] | None) -> list[Result]
             if e["type"] in TABLE_LEVEL and e["type"] != "expect_table_row_count_to_be_between"]
 
 
+def quarantine_rows(con: duckdb.DuckDBPyConnection, ds: Dataset, suite: Suite, file_id: int,
+                    results: list[Result]) -> Result | None:
+    """Quarantine the rows of a loaded file that fail its critical value checks, when those
+    checks are all it fails and the rows are few; returns the note saying so, or None when the
+    file as a whole must fail (a table-level or uniqueness failure, or too many bad rows)."""
+    broken = [r for r in results if not r.success and severity(r.expectation) == "critical"]
+    if not broken or any(r.expectation["type"] not in COLUMN_MAP
+                         or r.expectation["type"] == "expect_column_values_to_be_unique"
+                         for r in broken):
+        return None
+    failing = {id(r.expectation) for r in broken}
+    checks = [(col, pred, exp) for (i, col, pred), exp in zip(
+        _unexpected_predicates(ds, suite), (e for _, e in _map_expectations(suite)),
+        strict=True) if id(exp) in failing]
+    unions = " UNION ALL ".join(
+        f"SELECT _line, {sql_literal(exp['type'])}, {sql_literal(exp['kwargs']['column'])} "
+        f"FROM {ds.raw_table} WHERE _file_id = {int(file_id)} AND ({pred})"
+        for col, pred, exp in checks)
+    rows = con.execute(unions).fetchall()
+    lines = sorted({line for line, *_ in rows})
+    if len(lines) > QUARANTINE_MAX_SHARE * max(broken[0].element_count, 1):
+        return None
+    con.executemany("INSERT INTO meta.quarantine VALUES (?, ?, ?, ?)",
+                    [[file_id, line, kind, column] for line, kind, column in rows])
+    return Result({"type": "svna_rows_quarantined", "kwargs": {}, "severity": "warning"},
+                  False, broken[0].element_count, len(lines),
+                  100.0 * len(lines) / max(broken[0].element_count, 1),
+                  [{"line": line, "value": "failed a critical check: left out, the rest of "
+                                           "the file is used"} for line in lines[:SAMPLE_ROWS]])
+
+
 def file_status(results: list[Result], rows_rejected: int = 0) -> str:
     failed = {severity(r.expectation) for r in results if not r.success}
     if "critical" in failed:
@@ -341,9 +376,14 @@ def run_validation(con: duckdb.DuckDBPyConnection, datasets: tuple[Dataset, ...]
         loaded = {fid: json.loads(h) for fid, st, h, *_ in pending if st == "loaded"}
         results = validate_loaded(con, ds, suite, loaded)
         for fid, status, header, rejected, message in pending:
+            con.execute("DELETE FROM meta.quarantine WHERE file_id = ?", [fid])
             if status == "loaded":
                 res = results[fid]
                 verdict = file_status(res, rejected or 0)
+                note = quarantine_rows(con, ds, suite, fid, res) if verdict == "failed" else None
+                if note:
+                    res.append(note)
+                    verdict = "warning"
             else:
                 res = validate_header_only(suite, json.loads(header) if header else None)
                 verdict = "failed"

@@ -63,3 +63,27 @@ CREATE TABLE IF NOT EXISTS meta.validation_results (
 ALTER TABLE meta.files ADD COLUMN IF NOT EXISTS mapping VARCHAR;      -- the source mapping used
 ALTER TABLE meta.files ADD COLUMN IF NOT EXISTS content_key VARCHAR;  -- same content, same key
 UPDATE meta.files SET content_key = sha256 WHERE content_key IS NULL AND sha256 IS NOT NULL;
+
+-- Rows of a used file left out because they failed a critical check on their values (the
+-- rest of the file is used); one row per line and failed check.
+CREATE TABLE IF NOT EXISTS meta.quarantine (
+    file_id          INTEGER,
+    line             BIGINT,
+    expectation_type VARCHAR,
+    column_name      VARCHAR
+);
+
+-- Each published run's headline figures (assessment.headlines), for "what changed since the
+-- last assessment".
+CREATE TABLE IF NOT EXISTS meta.headlines (
+    run_id          VARCHAR,
+    recorded_at     TIMESTAMP,
+    measure         VARCHAR,
+    label           VARCHAR,
+    period          VARCHAR,
+    events          BIGINT,
+    value           DOUBLE,
+    ci_lower        DOUBLE,
+    ci_upper        DOUBLE,
+    headline_order  INTEGER
+);
