@@ -1,0 +1,529 @@
+"""The multi-agency assessment (sql/marts/partner_events_12m.sql, lsoa_source_counts.sql,
+partner_reporting_period.sql; sql/assessment/partner_comparison.sql, partner_rates.sql,
+partner_profiles.sql, partner_hotspots.sql, partner_deprivation.sql, hidden_violence.sql), its
+suppression as published, flows/svna/findings.py and the multi-agency report, on one small
+hand-built fixture and on hand-built frames.
+
+Every expected count is worked out by hand from the fixture below (the arithmetic sits beside
+it). Exact intervals are computed here from scipy's beta and chi-squared quantiles (the
+textbook formulas), never by calling svna's own functions.
+
+Geography: Northam (E07000201: N1..N6, 1,000 residents each, 6,000) and Southby (E07000202:
+S1..S6, 2,000 each, 12,000) form the area, 18,000 residents; Gamma (G1) lies outside. 12 LSOAs
+in the area, so each source has ceil(12 / 10) = 2 hotspots.
+
+    LSOA  IMD   A&E  amb  probation  hosp(counts)  police.uk  force
+    N1     1    20    5       3           .           12        15
+    N2     1    10    5       2           7            3         .
+    N3     2     6    .       2           .            .         .
+    N4     3     3    .       .           .            .         .
+    N5     5     .    .       .           .            .         .
+    N6     5     1    .       .           .            .         .
+    S1     2     6    6       3           .            3         .
+    S2     3     4    .       .           .            .         5
+    S3     5     2    .       .           4            .         .
+    S4     8     2    .       .           .            .         .
+    S5    10     3    .       .           .            .         .
+    S6    10     3    .       2           .            .         .
+    sum         60   16      12          11           18        20
+  (North       40   10       7           7           15        15)
+  (South       20    6       5           4 (+5 by district)  3  5)
+
+Latest 12 months (partners, police.uk and the force extract alike): 2024-01 to 2024-12; the
+previous 12: 2023-01 to 2023-12.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from scipy.stats import beta, chi2
+
+from svna import datasets
+
+from conftest import (
+    STREET_HEADER,
+    build_warehouse,
+    rows_of,
+    street_row,
+    write_csv,
+    write_reference,
+    write_table,
+)
+
+NORTH, SOUTH, GAMMA = "E07000201", "E07000202", "E07000203"
+NORTH_NAME, SOUTH_NAME = "Northam", "Southby <i>on</i> Sea"  # markup: the report escapes it
+N = {i: f"E0110000{i}" for i in range(1, 7)}
+S = {i: f"E0120000{i}" for i in range(1, 7)}
+G1 = "E01300001"
+AREA = "test-area"
+IMD = {N[1]: 1, N[2]: 1, N[3]: 2, N[4]: 3, N[5]: 5, N[6]: 5,
+       S[1]: 2, S[2]: 3, S[3]: 5, S[4]: 8, S[5]: 10, S[6]: 10}
+LSOAS = ([(N[i], NORTH, NORTH_NAME, 1000, IMD[N[i]]) for i in range(1, 7)]
+         + [(S[i], SOUTH, SOUTH_NAME, 2000, IMD[S[i]]) for i in range(1, 7)]
+         + [(G1, GAMMA, "Gamma", 5000, 1)])
+COLUMNS = {d.name: list(d.columns) for d in datasets.load_datasets()}
+BASE_MTIME = 1_700_000_000
+
+
+# --- A&E --------------------------------------------------------------------------------------
+def ae(aid, date, lsoa, band, sex, place, time="20:30"):
+    return {"site_code": "RXX01", "reporting_period_start": date[:7] + "-01",
+            "reporting_period_end": date, "attendance_id": aid, "arrival_date": date,
+            "arrival_time": "21:00", "assault_date": date, "assault_time": time,
+            "assault_method": "body part (hit, kick, head-butt)", "location_type": place,
+            "location_lsoa_code": lsoa, "age_band": band, "sex": sex}
+
+
+def spread(n: int, year: int) -> list[str]:
+    """n dates: the i-th in month (i mod 12) + 1 of the year, on day 1 + i div 12."""
+    return [f"{year}-{i % 12 + 1:02d}-{1 + i // 12:02d}" for i in range(n)]
+
+
+# Latest 12 months: (LSOA, attendances, age band, sex, location type). North is all street,
+# South all home; ages: N1 18-24, N2 10-17, the rest of North 25-34, South 35-44.
+AE_LATEST = [(N[1], 20, "18-24", "M", "street"), (N[2], 10, "10-17", "M", "street"),
+             (N[3], 6, "25-34", "M", "street"), (N[4], 3, "25-34", "M", "street"),
+             (N[6], 1, "25-34", "M", "street"),
+             (S[1], 6, "35-44", "F", "home"), (S[2], 4, "35-44", "F", "home"),
+             (S[3], 2, "35-44", "F", "home"), (S[4], 2, "35-44", "F", "home"),
+             (S[5], 3, "35-44", "F", "home"), (S[6], 3, "35-44", "F", "home")]
+# Previous 12 months: N1 two a month (24); S1 two a month in January to June only (12): the
+# South has months without any, but the area has every month, so both compare. 36 in all.
+AE_PREVIOUS = [(N[1], f"2023-{m:02d}-{d:02d}") for m in range(1, 13) for d in (10, 11)] + \
+              [(S[1], f"2023-{m:02d}-{d:02d}") for m in range(1, 7) for d in (10, 11)]
+
+
+def ae_rows() -> list[dict]:
+    rows = []
+    for lsoa, n, band, sex, place in AE_LATEST:
+        rows += [ae(f"A-{lsoa}-{i}", date, lsoa, band, sex, place)
+                 for i, date in enumerate(spread(n, 2024))]
+    rows += [ae(f"P-{i}", date, lsoa, "25-34", "M", "street")
+             for i, (lsoa, date) in enumerate(AE_PREVIOUS)]
+    return rows
+
+
+# --- the force extract: the first 15 of N1's attendances have a police record 30 minutes
+# before (matched); S2 has 5 serious violence offences on the 20th (no attendance then); an
+# assault without injury (105A, not serious violence) in N5; one in 2023-06 and one in Gamma.
+def offence(ref, when, lsoa, code="8N"):
+    return {"crime_reference": ref, "recorded_date": when[:10], "committed_from": when,
+            "offence_code": code, "lsoa_code": lsoa, "knife_flag": "N", "firearm_flag": "N",
+            "domestic_abuse_flag": "N", "outcome_code": "0"}
+
+
+OFFENCES = ([offence(f"F{i}", f"{d} 20:00", N[1]) for i, d in enumerate(spread(15, 2024))]
+            + [offence(f"G{m}", f"2024-{m:02d}-20 12:00", S[2]) for m in range(1, 6)]
+            + [offence("H1", "2024-03-20 12:00", N[5], "105A"),
+               offence("H2", "2023-06-15 12:00", N[1]),
+               offence("H3", "2024-04-20 12:00", G1)])
+
+
+# --- ambulance: the latest 12 months N1 5, N2 5, S1 6; the previous year one a month in N1
+# but none in 2023-06, so the previous year is incomplete: no comparison.
+def amb(iid, when, lsoa):
+    return {"incident_id": iid, "call_datetime": when, "category": "assault",
+            "longitude": "0.1", "latitude": "52.2", "lsoa_code": lsoa}
+
+
+AMB = ([amb(f"M-{lsoa}-{i}", f"{d} 10:00", lsoa)
+        for lsoa, n in ((N[1], 5), (N[2], 5), (S[1], 6)) for i, d in enumerate(spread(n, 2024))]
+       + [amb(f"MP{m}", f"2023-{m:02d}-05 10:00", N[1]) for m in range(1, 13) if m != 6])
+
+
+# --- probation: quarterly snapshots. On 2024-11-30 (the latest), 12 people with a violent
+# index offence live in the area (N1 3, N2 2, N3 2; S1 3, S6 2), plus one in Gamma and one
+# non-violent in N1. On 2023-11-30 (a year before) 8 (N1 3, N2 2; S1 3). The other snapshots
+# repeat the same people: counting them again would give far more than 12.
+# Ages: V1..V4 20 (18-24), the rest 30 (25+); V11 and V12 are women.
+LATEST_CASELOAD = {"V1": N[1], "V2": N[1], "V3": N[1], "V4": N[2], "V5": N[2], "V6": N[3],
+                   "V7": N[3], "V8": S[1], "V9": S[1], "V10": S[1], "V11": S[6], "V12": S[6]}
+PREVIOUS_CASELOAD = {"V1": N[1], "V2": N[1], "V3": N[1], "V4": N[2], "V5": N[2],
+                     "V8": S[1], "V9": S[1], "V10": S[1]}
+
+
+def pr(pid, date, lsoa, violent="Y"):
+    age = 20 if pid in ("V1", "V2", "V3", "V4") else 30
+    return {"person_id": pid, "snapshot_date": date,
+            "index_offence": "violence against the person" if violent == "Y" else "theft",
+            "violent_index_offence": violent, "age": str(age),
+            "sex": "F" if pid in ("V11", "V12") else "M", "lsoa_code": lsoa}
+
+
+SNAPSHOTS = {
+    "2023-08-31": PREVIOUS_CASELOAD,
+    "2023-11-30": PREVIOUS_CASELOAD,
+    "2024-02-29": LATEST_CASELOAD,
+    "2024-05-31": LATEST_CASELOAD,
+    "2024-08-31": {**LATEST_CASELOAD, "V13": S[2]},
+    "2024-11-30": LATEST_CASELOAD,
+}
+
+
+def probation_files() -> dict[str, list[dict]]:
+    files = {date: [pr(pid, date, lsoa) for pid, lsoa in people.items()]
+             for date, people in SNAPSHOTS.items()}
+    files["2024-11-30"] += [pr("V20", "2024-11-30", G1), pr("V21", "2024-11-30", N[1], "N")]
+    return files
+
+
+# --- hospital admissions supplied as counts (2024-06): N2 7, S3 4, Southby as a district 5;
+# Gamma's LSOA 9 and a suppressed count are not counted. No previous year.
+def agg(area, count, suppressed="N"):
+    return {"source": "hospital_admissions", "measure": "assault admissions",
+            "month": "2024-06", "area_code": area, "count": count, "suppressed": suppressed}
+
+
+AGG = [agg(N[2], "7"), agg(S[3], "4"), agg(SOUTH, "5"), agg(G1, "9"), agg(S[4], "", "Y")]
+
+
+# --- police.uk street records: N1 one a month (12, violence), N2 3 robberies, S1 3 weapons
+# possessions; not counted: anti-social behaviour in N3, a repeated Crime ID, a crime in
+# 2023-12 (before the latest 12 months) and two in Gamma.
+def street_rows() -> dict[str, list[list]]:
+    months: dict[str, list[list]] = {}
+
+    def add(month, *row_args):
+        months.setdefault(month, []).append(street_row(*row_args))
+
+    for m in range(1, 13):
+        add(f"2024-{m:02d}", f"v{m:02d}" * 8, f"2024-{m:02d}", N[1],
+            "Violence and sexual offences")
+    for i in range(3):
+        add("2024-03", f"r{i}" * 16, "2024-03", N[2], "Robbery")
+        add("2024-04", f"w{i}" * 16, "2024-04", S[1], "Possession of weapons")
+    add("2024-05", "", "2024-05", N[3], "Anti-social behaviour")
+    add("2024-06", "v01" * 8, "2024-06", N[1], "Violence and sexual offences")  # repeated id
+    add("2023-12", "o1" * 16, "2023-12", N[1], "Violence and sexual offences")
+    add("2024-07", "g1" * 16, "2024-07", G1, "Robbery")
+    add("2024-07", "g2" * 16, "2024-07", G1, "Robbery")
+    return months
+
+
+# --- Census 2021 by district: TS007 50 residents of each age 0..100 in Northam, 100 in
+# Southby: 10-17 is 8 years (400 + 800 = 1,200), 18-24 7 years (1,050), 25+ 76 years
+# (11,400), 0-9 10 years (1,500).
+def write_census(raw: Path) -> None:
+    write_csv(raw / "reference" / "census2021_ts007_age.csv", COLUMNS["ref_census_age"],
+              [[lad, name, age, f"Aged {age} years", per]
+               for lad, name, per in ((NORTH, NORTH_NAME, 50), (SOUTH, SOUTH_NAME, 100),
+                                      (GAMMA, "Gamma", 1000))
+               for age in range(101)], crlf=False)
+
+
+def write_fixture(raw: Path) -> None:
+    write_reference(raw, LSOAS)
+    write_census(raw)
+    p = raw / "partners"
+    write_table(p / "ae_assaults" / "ae.csv", "ae_assaults", ae_rows())
+    write_table(p / "ambulance_callouts" / "amb.csv", "ambulance_callouts", AMB)
+    for date, rows in probation_files().items():
+        write_table(p / "probation_caseload" / f"caseload_{date}.csv", "probation_caseload",
+                    rows)
+    write_table(p / "partner_aggregates" / "hospital.csv", "partner_aggregates", AGG)
+    write_table(raw / "force_extract" / "offences.csv", "force_offences", OFFENCES)
+    for month, rows in street_rows().items():
+        write_csv(raw / "police_uk" / month / f"{month}-test-street.csv", STREET_HEADER, rows)
+    for path in raw.rglob("*.csv"):
+        os.utime(path, (BASE_MTIME, BASE_MTIME))
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("assessment") / "raw"
+    write_fixture(raw)
+    c = build_warehouse(raw, raw.parent / "w.duckdb", [NORTH, SOUTH])
+    yield c
+    c.close()
+
+
+# --- exact 95% limits, from the textbook formulas ---------------------------------------------
+def poisson_limits(n: int) -> tuple[float, float]:
+    """Garwood: chi-squared quantiles with 2n and 2n + 2 degrees of freedom, halved."""
+    return (0.0 if n == 0 else chi2.ppf(0.025, 2 * n) / 2), chi2.ppf(0.975, 2 * n + 2) / 2
+
+
+def ratio_limits(a: int, b: int) -> tuple[float, float]:
+    """a / b of two Poisson counts: the Clopper-Pearson limits p of a's share of a + b,
+    turned into odds p / (1 - p)."""
+    lower = 0.0 if a == 0 else beta.ppf(0.025, a, b + 1)
+    upper = beta.ppf(0.975, a + 1, b)
+    return lower / (1 - lower), upper / (1 - upper)
+
+
+def proportion_limits(k: int, n: int) -> tuple[float, float]:
+    """Clopper-Pearson."""
+    return (0.0 if k == 0 else beta.ppf(0.025, k, n - k + 1),
+            1.0 if k == n else beta.ppf(0.975, k + 1, n - k))
+
+
+def approx_rows(rows):
+    """Compare floats to 1e-9 (the tables round; the expected values are rounded alike)."""
+    return [tuple(pytest.approx(x, abs=1e-9) if isinstance(x, float) else x for x in r)
+            for r in rows]
+
+
+def plain(rows):
+    """numpy and Decimal scalars as Python numbers."""
+    return [tuple(float(x) if hasattr(x, "as_integer_ratio") and not isinstance(x, int)
+                  else x for x in r) for r in rows]
+
+
+# --- the reporting period and what counts -----------------------------------------------------
+def test_reporting_period(con):
+    # first partner record 2023-01 (A&E and ambulance), latest 2024-12; 2024-12 - 11 months =
+    # 2024-01; the previous 12: 2024-12 - 23 = 2023-01 to 2024-12 - 12 = 2023-12
+    assert rows_of(con, "SELECT * FROM marts.partner_reporting_period") == [
+        ("2023-01", "2024-12", "2024-01", "2023-01", "2023-12")]
+
+
+def test_partner_events_count_a_caseload_once(con):
+    # the 2024 snapshots hold 12 + 12 + 13 + 14 rows (4 of them in the latest 12 months);
+    # only the latest snapshot's 12 violent people in the area count, once each
+    assert rows_of(con, "SELECT count(*), count(DISTINCT person_id), min(event_date)::VARCHAR, "
+                        "max(event_date)::VARCHAR FROM marts.partner_events_12m "
+                        "WHERE source = 'probation_caseload'") == [
+        (12, 12, "2024-11-30", "2024-11-30")]
+    # a flow counts every record of the 12 months: A&E 60, ambulance 16 (the previous year's
+    # 36 and 11 left out); the hospital's counts are not records
+    assert rows_of(con, "SELECT source, count(*) FROM marts.partner_events_12m "
+                        "GROUP BY source ORDER BY source") == [
+        ("ae_assaults", 60), ("ambulance_callouts", 16), ("probation_caseload", 12)]
+
+
+def test_lsoa_source_counts(con):
+    got = rows_of(con, "SELECT source, lsoa21_code, events FROM marts.lsoa_source_counts "
+                       "ORDER BY source, lsoa21_code")
+    assert got == [
+        # the table in the module docstring, LSOAs with none left out
+        ("ae_assaults", N[1], 20), ("ae_assaults", N[2], 10), ("ae_assaults", N[3], 6),
+        ("ae_assaults", N[4], 3), ("ae_assaults", N[6], 1), ("ae_assaults", S[1], 6),
+        ("ae_assaults", S[2], 4), ("ae_assaults", S[3], 2), ("ae_assaults", S[4], 2),
+        ("ae_assaults", S[5], 3), ("ae_assaults", S[6], 3),
+        ("ambulance_callouts", N[1], 5), ("ambulance_callouts", N[2], 5),
+        ("ambulance_callouts", S[1], 6),
+        # counts by LSOA only: Southby's district count (5), Gamma (9), the suppressed blank
+        ("hospital_admissions", N[2], 7), ("hospital_admissions", S[3], 4),
+        # force: N1's 15 and S2's 5; not the 105A (not serious violence), 2023-06 or Gamma
+        ("police_force", N[1], 15), ("police_force", S[2], 5),
+        # police.uk: 12 + 3 + 3; not the repeated Crime ID, anti-social behaviour, 2023-12 or
+        # Gamma
+        ("police_uk", N[1], 12), ("police_uk", N[2], 3), ("police_uk", S[1], 3),
+        # the latest snapshot only
+        ("probation_caseload", N[1], 3), ("probation_caseload", N[2], 2),
+        ("probation_caseload", N[3], 2), ("probation_caseload", S[1], 3),
+        ("probation_caseload", S[6], 2),
+    ]
+
+
+# --- partner_comparison -----------------------------------------------------------------------
+P_LATEST, P_PREVIOUS = "2024-01 to 2024-12", "2023-01 to 2023-12"
+
+
+def compared(level, code, name, order, source, latest, previous):
+    """An expected row: change and ratio from the counts (rounded as the table rounds)."""
+    if previous is None:
+        return (level, code, name, order, source, P_LATEST, P_PREVIOUS, latest,
+                None, None, None, None, None)
+    lower, upper = ratio_limits(latest, previous)
+    return (level, code, name, order, source, P_LATEST, P_PREVIOUS, latest, previous,
+            round(100 * (latest - previous) / previous, 1), round(latest / previous, 3),
+            round(lower, 3), round(upper, 3))
+
+
+def test_partner_comparison(con):
+    got = rows_of(con, "SELECT * FROM assessment.partner_comparison")
+    area, north, south = (("area", AREA, "Test area", 0), ("district", NORTH, NORTH_NAME, 1),
+                          ("district", SOUTH, SOUTH_NAME, 2))
+    expected = [
+        # A&E: 60 against 36 (every month of 2023 has attendances in the area), +66.7%;
+        # its interval 1.085 to 2.594 excludes 1: a rise beyond chance
+        compared(*area, "ae_assaults", 60, 36),
+        # hospital counts (2024-06 only): no previous year; ambulance: 2023-06 missing
+        compared(*area, "hospital_admissions", 16, None),    # 7 + 4 + 5 (district count)
+        compared(*area, "ambulance_callouts", 16, None),
+        # probation: the 2024-11-30 snapshot's 12 against the 2023-11-30 snapshot's 8
+        compared(*area, "probation_caseload", 12, 8),
+        compared(*north, "ae_assaults", 40, 24),
+        compared(*north, "hospital_admissions", 7, None),
+        compared(*north, "ambulance_callouts", 10, None),
+        compared(*north, "probation_caseload", 7, 5),
+        # Southby had A&E attendances in only 6 months of 2023: it compares all the same
+        compared(*south, "ae_assaults", 20, 12),
+        compared(*south, "hospital_admissions", 9, None),    # 4 + 5
+        compared(*south, "ambulance_callouts", 6, None),
+        compared(*south, "probation_caseload", 5, 3),
+    ]
+    assert got == approx_rows(expected)
+    # by hand: 60 / 36 = 1.667; the exact limits round to 1.085 and 2.594
+    assert got[0][-3:] == (1.667, 1.085, 2.594)
+
+
+def test_partner_rates(con):
+    got = plain(rows_of(con, "SELECT geography_code, source, violence, period, population, "
+                             "rate_per_1000, ci_lower, ci_upper FROM assessment.partner_rates"))
+    # rate = 1000 * violence / residents (area 18,000; Northam 6,000; Southby 12,000)
+    table = [(AREA, 18000, {"ae_assaults": 60, "hospital_admissions": 16,
+                            "ambulance_callouts": 16, "probation_caseload": 12}),
+             (NORTH, 6000, {"ae_assaults": 40, "hospital_admissions": 7,
+                            "ambulance_callouts": 10, "probation_caseload": 7}),
+             (SOUTH, 12000, {"ae_assaults": 20, "hospital_admissions": 9,
+                             "ambulance_callouts": 6, "probation_caseload": 5})]
+    expected = []
+    for code, pop, counts in table:
+        for source, n in counts.items():
+            lower, upper = poisson_limits(n)
+            expected.append((code, source, n, P_LATEST, pop, round(1000 * n / pop, 2),
+                             round(1000 * lower / pop, 2), round(1000 * upper / pop, 2)))
+    assert got == approx_rows(expected)
+    assert got[0][5] == 3.33  # 60 / 18 = 3.333...
+
+
+# --- partner_hotspots -------------------------------------------------------------------------
+# Each source's LSOAs by hand from the docstring's table, most first, ties by code; the first
+# two with any are its hotspots.
+RANKED = {
+    "police_uk": [(N[1], 12), (N[2], 3), (S[1], 3)],          # N2 before S1 (code)
+    "police_force": [(N[1], 15), (S[2], 5)],
+    "ae_assaults": [(N[1], 20), (N[2], 10), (N[3], 6), (S[1], 6), (S[2], 4), (N[4], 3),
+                    (S[5], 3), (S[6], 3), (S[3], 2), (S[4], 2), (N[6], 1)],
+    "hospital_admissions": [(N[2], 7), (S[3], 4)],
+    "ambulance_callouts": [(S[1], 6), (N[1], 5), (N[2], 5)],  # N2 ties with N1: not a hotspot
+    "probation_caseload": [(N[1], 3), (S[1], 3), (N[2], 2), (N[3], 2), (S[6], 2)],
+}
+# Hotspots: N1 for police.uk, force, A&E, ambulance, probation (5); N2 for police.uk, A&E,
+# hospital (3); S1 for ambulance and probation (2); S2 force (1); S3 hospital (1).
+AGREEING = {N[1]: 5, N[2]: 3, S[1]: 2, S[2]: 1, S[3]: 1}
+SOURCE_ORDER = ["police_uk", "police_force", "ae_assaults", "hospital_admissions",
+                "ambulance_callouts", "probation_caseload"]
+
+
+def expected_hotspots() -> list[tuple]:
+    every = [N[i] for i in range(1, 7)] + [S[i] for i in range(1, 7)]
+    rows = {}
+    for source, ranked in RANKED.items():
+        with_events = [code for code, _ in ranked]
+        order = with_events + [c for c in every if c not in with_events]  # zeros by code
+        events = dict(ranked)
+        for rank, code in enumerate(order, start=1):
+            rows[(code, source)] = (events.get(code, 0), rank,
+                                    rank <= 2 and events.get(code, 0) > 0)
+    lsoas = sorted(every, key=lambda c: (-AGREEING.get(c, 0), c))
+    return [(code, source, *rows[(code, source)], AGREEING.get(code, 0), 6)
+            for code in lsoas for source in SOURCE_ORDER]
+
+
+def test_partner_hotspots(con):
+    got = rows_of(con, "SELECT lsoa21_code, source, events, rank_in_source, is_hotspot, "
+                       "sources_agreeing, sources_compared FROM assessment.partner_hotspots")
+    assert got == expected_hotspots()
+    # names, districts and deciles come from the lookups
+    assert rows_of(con, "SELECT DISTINCT lsoa21_name, lad_code, lad_name, imd_decile "
+                        "FROM assessment.partner_hotspots WHERE lsoa21_code = ?", [S[1]]) == [
+        (f"{SOUTH_NAME} 006A", SOUTH, SOUTH_NAME, 2)]
+
+
+# --- partner_deprivation ----------------------------------------------------------------------
+# Deciles of the area: (decile, LSOAs, residents)
+DECILES = [(1, 2, 2000), (2, 2, 3000), (3, 2, 3000), (5, 3, 4000), (8, 1, 2000), (10, 2, 4000)]
+# events by decile: A&E d1 N1 20 + N2 10 = 30; d2 N3 6 + S1 6 = 12; d3 N4 3 + S2 4 = 7;
+# d5 N5 0 + N6 1 + S3 2 = 3; d8 S4 2; d10 S5 3 + S6 3 = 6.
+# Probation d1 3 + 2 = 5; d2 N3 2 + S1 3 = 5; d10 S6 2.
+DEPRIVATION_EVENTS = {
+    "police_uk": [15, 3, 0, 0, 0, 0],
+    "police_force": [15, 0, 5, 0, 0, 0],
+    "ae_assaults": [30, 12, 7, 3, 2, 6],
+    "hospital_admissions": [7, 0, 0, 4, 0, 0],
+    "ambulance_callouts": [10, 6, 0, 0, 0, 0],
+    "probation_caseload": [5, 5, 0, 0, 0, 2],
+}
+
+
+def expected_deprivation(source: str) -> list[tuple]:
+    """Rates per 1,000 and the ratio to decile 10 (the least deprived of the area): the ratio
+    of the counts' exact limits times residents of decile 10 / residents of the decile."""
+    events = DEPRIVATION_EVENTS[source]
+    ref_events, ref_pop = events[-1], DECILES[-1][2]
+    rows = []
+    for (decile, lsoas, pop), n in zip(DECILES, events, strict=True):
+        lower, upper = poisson_limits(n)
+        ratio = (None, None, None)
+        if ref_events:
+            r_lower, r_upper = ratio_limits(n, ref_events)
+            ratio = (round((n / pop) / (ref_events / ref_pop), 2),
+                     round(r_lower * ref_pop / pop, 2), round(r_upper * ref_pop / pop, 2))
+        rows.append((source, decile, lsoas, pop, n, round(1000 * n / pop, 2),
+                     round(1000 * lower / pop, 2), round(1000 * upper / pop, 2), 10,
+                     decile == 10, *ratio))
+    return rows
+
+
+def test_partner_deprivation(con):
+    got = rows_of(con, "SELECT * FROM assessment.partner_deprivation")
+    expected = [r for source in SOURCE_ORDER for r in expected_deprivation(source)]
+    # the reference row's own ratio is 1 with no interval: it is compared with nothing
+    expected = [r[:10] + ((1.0, None, None) if r[9] and r[10] is not None else r[10:])
+                for r in expected]
+    assert got == approx_rows(expected)
+    by_decile = {r[1]: r for r in got if r[0] == "ae_assaults"}
+    # by hand: d1 30 / 2,000 = 15 per 1,000; d10 6 / 4,000 = 1.5; ratio 10
+    assert by_decile[1][5] == 15.0 and by_decile[10][5] == 1.5 and by_decile[1][10] == 10.0
+    # d1 limits: 30/6 has limits 2.0477 and 14.6936; times 4,000 / 2,000
+    assert by_decile[1][11:] == (4.10, 29.39)
+    # no violence in decile 10: no ratio (police.uk, the force, hospital, ambulance)
+    assert {r[0] for r in got if r[10] is None} == {
+        "police_uk", "police_force", "hospital_admissions", "ambulance_callouts"}
+
+
+# --- partner_profiles -------------------------------------------------------------------------
+def profile(source, dimension, value, n, total, population=None):
+    rate = (None, None, None)
+    if population:
+        lower, upper = poisson_limits(n)
+        rate = (round(1000 * n / population, 2), round(1000 * lower / population, 2),
+                round(1000 * upper / population, 2))
+    return (source, dimension, value, n, round(100 * n / total, 1), population, *rate)
+
+
+def test_partner_profiles(con):
+    got = rows_of(con, "SELECT * FROM assessment.partner_profiles")
+    assert got == approx_rows([
+        # A&E's own bands: 10-17 and 18-24 match the configured bands (residents 1,200 and
+        # 1,050, see write_census), 25-34 and 35-44 do not: no rate
+        profile("ae_assaults", "Age band", "10-17", 10, 60, 1200),  # 8.33 per 1,000
+        profile("ae_assaults", "Age band", "18-24", 20, 60, 1050),  # 19.05
+        profile("ae_assaults", "Age band", "25-34", 10, 60),
+        profile("ae_assaults", "Age band", "35-44", 20, 60),
+        profile("ae_assaults", "Sex", "Female", 20, 60),             # South
+        profile("ae_assaults", "Sex", "Male", 40, 60),
+        # A&E holds no ethnicity, the ambulance service nothing: left out, not "Not recorded"
+        # probation at the latest snapshot: V1..V4 aged 20, eight aged 30 (25+: 11,400)
+        profile("probation_caseload", "Age band", "18-24", 4, 12, 1050),
+        profile("probation_caseload", "Age band", "25+", 8, 12, 11400),
+        profile("probation_caseload", "Sex", "Female", 2, 12),       # V11, V12
+        profile("probation_caseload", "Sex", "Male", 10, 12),
+    ])
+    assert got[0][6:] == (8.33, 4.0, 15.33)  # 10 / 1.2; 4.7954 / 1.2; 18.3904 / 1.2
+
+
+# --- hidden_violence --------------------------------------------------------------------------
+def test_hidden_violence(con):
+    got = rows_of(con, "SELECT * FROM assessment.hidden_violence")
+
+    def row(dimension, value, n, k):
+        lower, upper = proportion_limits(k, n)
+        return (dimension, value, n, k, round(100 * k / n, 1), round(100 * lower, 1),
+                round(100 * upper, 1))
+
+    assert got == approx_rows([
+        # 60 attendances; the first 15 of N1's have an offence 30 minutes before in N1
+        row("All", "All attendances", 60, 45),             # 75.0%, 62.1 to 85.3
+        row("Location type", "street", 40, 25),            # North: 40 - 15
+        row("Location type", "home", 20, 20),              # South: no police record at all
+        row("Time", "Other times", 60, 45),                # all at 20:30
+    ])
+    # by hand: 20 of 20 has the lower limit 0.025 ** (1 / 20) = 0.8316
+    assert got[2][5:] == (83.2, 100.0)
