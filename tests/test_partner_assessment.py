@@ -38,10 +38,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from scipy.stats import beta, chi2
 
-from svna import datasets
+from svna import datasets, exports
 
 from conftest import (
     STREET_HEADER,
@@ -527,3 +528,141 @@ def test_hidden_violence(con):
     ])
     # by hand: 20 of 20 has the lower limit 0.025 ** (1 / 20) = 0.8316
     assert got[2][5:] == (83.2, 100.0)
+
+
+# --- suppression as published (threshold 5) --------------------------------------------------------
+def published(con, name):
+    return exports.publishable_frame(con, exports.published_table(name), 5)
+
+
+def hidden_cells(frame, count, *keys):
+    return {tuple(r) for r in frame.loc[frame[f"{count}_suppressed"] == "yes", list(keys)]
+            .itertuples(index=False)}
+
+
+MULTIAGENCY_TABLES = ["partner_monthly", "partner_comparison", "partner_rates",
+                      "partner_profiles", "partner_hotspots", "partner_deprivation",
+                      "cohort_overlaps", "hidden_violence"]
+
+
+def test_no_small_count_is_published(con):
+    for name in MULTIAGENCY_TABLES:
+        rule = exports.published_table(name).suppress
+        frame = published(con, name)
+        for count in rule["count"] if isinstance(rule["count"], list) else [rule["count"]]:
+            small = frame[(frame[count] >= 1) & (frame[count] <= 4)]
+            assert small.empty, (name, count, small)
+
+
+def test_published_comparison_hides_a_small_previous_year(con):
+    frame = published(con, "partner_comparison")
+    # no latest count is below 5 (the smallest: Southby's probation, 5)
+    assert not (frame["latest_12_suppressed"] == "yes").any()
+    # Southby's probation had 3 a year before: hidden, and Northam's 5 with it, since the
+    # area's 8 is published (8 - 5 = 3); the ratios that would give them back go too
+    assert hidden_cells(frame, "previous_12", "geography_code", "source") == {
+        (NORTH, "probation_caseload"), (SOUTH, "probation_caseload")}
+    probation = frame[frame["source"] == "probation_caseload"].set_index("geography_code")
+    assert probation.loc[AREA, "previous_12"] == 8 and probation.loc[AREA, "ratio"] == 1.5
+    for district in (NORTH, SOUTH):
+        row = probation.loc[district]
+        assert row[["previous_12", "pct_change", "ratio", "ratio_ci_lower",
+                    "ratio_ci_upper"]].isna().all()
+        assert row["latest_12"] in (7, 5)  # the latest counts stay
+
+
+def test_published_hotspots(con):
+    frame = published(con, "partner_hotspots")
+    # by source (every LSOA adds up to the source's total) and by district (to the district's
+    # total, published in partner_comparison):
+    #   police.uk: N2 3, S1 3 hidden; N2 alone in Northam beside N1 12 -> N1 too
+    #   A&E: N4 3, N6 1 (two in Northam), S2 4, S3 2, S4 2, S5 3, S6 3
+    #   hospital: S3 4 alone in the source -> N2 7 too (each alone in its district with
+    #   zeros beside it: nothing further to hide)
+    #   probation: all five (2 and 3 each)
+    assert hidden_cells(frame, "events", "source", "lsoa21_code") == {
+        ("police_uk", N[1]), ("police_uk", N[2]), ("police_uk", S[1]),
+        ("ae_assaults", N[4]), ("ae_assaults", N[6]), ("ae_assaults", S[2]),
+        ("ae_assaults", S[3]), ("ae_assaults", S[4]), ("ae_assaults", S[5]),
+        ("ae_assaults", S[6]),
+        ("hospital_admissions", N[2]), ("hospital_admissions", S[3]),
+        ("probation_caseload", N[1]), ("probation_caseload", N[2]),
+        ("probation_caseload", N[3]), ("probation_caseload", S[1]),
+        ("probation_caseload", S[6])}
+    hidden = frame["events_suppressed"] == "yes"
+    assert frame.loc[hidden, "rank_in_source"].isna().all()
+    # what is shown stays: the flags, and the ranks and counts of the rest
+    assert frame.loc[hidden, "is_hotspot"].sum() == 6  # police.uk N1 N2, hospital N2 S3,
+    assert frame.loc[~hidden, "rank_in_source"].notna().all()  # probation N1 S1
+
+
+def test_hotspot_suppression_holds_within_a_district():
+    """A district's LSOAs add up to the district's count in partner_comparison: one hidden
+    LSOA in a district with shown ones beside it could be worked out by subtraction."""
+    frame = pd.DataFrame({
+        "lsoa21_code": ["a", "b", "c", "d", "e"], "lad_code": [NORTH] * 3 + [SOUTH] * 2,
+        "source": "ae_assaults", "events": [3, 10, 10, 20, 7], "rank_in_source": [5, 2, 3, 1, 4]})
+    # Northam's total 23 is published: with only a (3) and e (7) hidden, 23 - 10 - 10 = 3
+    out = exports.suppress_for_publication(frame, exports.published_table("partner_hotspots"), 5)
+    hidden = out["events_suppressed"] == "yes"
+    for _, district in out[hidden].groupby("lad_code"):
+        assert len(district) >= 2, district
+    assert set(out.loc[hidden, "lsoa21_code"]) == {"a", "b", "d", "e"}
+
+
+def test_published_deprivation(con):
+    frame = published(con, "partner_deprivation")
+    # police.uk d2 3 -> d1 15 too; A&E d5 3, d8 2; hospital d5 4 -> d1 7; probation d10 2
+    # (the reference) -> d1 5 (ties with d2: the first)
+    assert hidden_cells(frame, "events", "source", "imd_decile") == {
+        ("police_uk", 1), ("police_uk", 2), ("ae_assaults", 5), ("ae_assaults", 8),
+        ("hospital_admissions", 1), ("hospital_admissions", 5),
+        ("probation_caseload", 1), ("probation_caseload", 10)}
+    by = frame.set_index(["source", "imd_decile"])
+    # a hidden reference would come back from any ratio (events / ratio): all of probation's go
+    assert by.loc["probation_caseload", "rate_ratio"].isna().all()
+    assert by.loc[("probation_caseload", 2), "events"] == 5
+    # A&E keeps its ratios except where its own count is hidden
+    assert by.loc["ae_assaults", "rate_ratio"].tolist() == pytest.approx(
+        [10.0, 2.67, 1.56, float("nan"), float("nan"), 1.0], nan_ok=True)
+    assert by.loc[("ae_assaults", 5), ["rate_per_1000", "ci_lower", "ci_upper"]].isna().all()
+
+
+def test_published_profiles(con):
+    frame = published(con, "partner_profiles")
+    # probation: 18-24 4 -> 25+ 8; Female 2 -> Male 10; A&E all 10 or more
+    assert hidden_cells(frame, "records", "source", "dimension", "value") == {
+        ("probation_caseload", "Age band", "18-24"), ("probation_caseload", "Age band", "25+"),
+        ("probation_caseload", "Sex", "Female"), ("probation_caseload", "Sex", "Male")}
+    probation = frame[frame["source"] == "probation_caseload"]
+    assert probation[["share_pct", "rate_per_1000", "ci_lower", "ci_upper"]].isna().all().all()
+    # the residents are not a count of the source's people: they stay
+    assert probation["population"].tolist() == [1050, 11400, None, None] or \
+        probation["population"].iloc[:2].tolist() == [1050, 11400]
+
+
+def test_published_monthly_hides_records_with_violence(con):
+    frame = published(con, "partner_monthly")
+    # an A&E or ambulance record is violence: records would give every hidden violence count
+    # back (the ambulance's one a month in Northam, say)
+    hidden = frame["violence_suppressed"] == "yes"
+    assert hidden.any() and frame.loc[hidden, "records"].isna().all()
+    amb_north = frame[(frame["source"] == "ambulance_callouts")
+                      & (frame["geography_code"] == NORTH) & (frame["month"] == "2024-01")]
+    assert amb_north[["records", "violence"]].isna().all().all()  # N1 1 + N2 1 in January
+
+
+def test_hidden_violence_suppression_covers_attendances():
+    """A handful of attendances is a count of people too, even with none unmatched."""
+    frame = pd.DataFrame({
+        "dimension": ["All", "Location type", "Location type", "Location type"],
+        "value": ["All attendances", "street", "home", "school"],
+        "attendances": [60, 40, 17, 3], "no_police_record": [42, 25, 17, 0],
+        "no_police_record_pct": [70.0, 62.5, 100.0, 0.0], "pct_ci_lower": [57.0, 45.8, 80.5, 0.0],
+        "pct_ci_upper": [80.8, 77.3, 100.0, 70.8]})
+    out = exports.suppress_for_publication(frame, exports.published_table("hidden_violence"), 5)
+    # school's 3 attendances hidden, and home's 17 (the smallest other) since 60 is published
+    assert out["attendances"].tolist()[:2] == [60, 40]
+    assert out["attendances"].iloc[2:].isna().all()
+    assert out["no_police_record_pct"].iloc[2:].isna().all()
+    assert out["attendances_suppressed"].tolist() == ["", "", "yes", "yes"]
