@@ -42,7 +42,7 @@ import pandas as pd
 import pytest
 from scipy.stats import beta, chi2
 
-from svna import datasets, exports
+from svna import datasets, exports, findings
 
 from conftest import (
     STREET_HEADER,
@@ -530,7 +530,7 @@ def test_hidden_violence(con):
     assert got[2][5:] == (83.2, 100.0)
 
 
-# --- suppression as published (threshold 5) --------------------------------------------------------
+# --- suppression as published (threshold 5) ---------------------------------------------------
 def published(con, name):
     return exports.publishable_frame(con, exports.published_table(name), 5)
 
@@ -666,3 +666,225 @@ def test_hidden_violence_suppression_covers_attendances():
     assert out["attendances"].iloc[2:].isna().all()
     assert out["no_police_record_pct"].iloc[2:].isna().all()
     assert out["attendances_suppressed"].tolist() == ["", "", "yes", "yes"]
+
+
+# --- findings.py on hand-built frames ---------------------------------------------------------
+LABELS = {"ae_assaults": "A&E", "ambulance_callouts": "Ambulance", "probation_caseload":
+          "Probation", "hospital_admissions": "Hospital", "youth_justice": "Youth justice",
+          "school_exclusions": "Schools", "social_care_assessments": "Social care",
+          "police_victims": "Victims", "police_suspects": "Suspects"}
+
+
+def change(source, latest, previous, pct=None, ratio=None, lower=None, upper=None, **extra):
+    return {"source": source, "latest_12": latest, "previous_12": previous, "pct_change": pct,
+            "ratio": ratio, "ratio_ci_lower": lower, "ratio_ci_upper": upper, **extra}
+
+
+def test_change_findings():
+    rows = [
+        change("ae_assaults", 60, 36, 66.7, 1.667, 1.085, 2.594),      # interval above 1
+        change("ambulance_callouts", 20, 40, -50.0, 0.5, 0.28, 0.86),  # below 1
+        change("probation_caseload", 12, 8, 50.0, 1.5, 0.56, 4.23),    # includes 1
+        change("hospital_admissions", 16, None),                        # no previous year
+        change("youth_justice", None, None),                            # suppressed: unsaid
+    ]
+    assert findings.change_findings(rows, LABELS) == [
+        "A&E rose by 67%, from 36 to 60 (95% confidence interval for the ratio 1.08 to 2.59): "
+        "more than chance variation would explain.",
+        "Ambulance fell by 50%, from 40 to 20 (95% confidence interval for the ratio 0.28 to "
+        "0.86): more than chance variation would explain.",
+        "No other source changed by more than chance variation between the latest 12 months "
+        "and the 12 before (change, and the 95% interval of the ratio): Probation +50% "
+        "(0.56 to 4.23).",
+        "There is no full previous year to compare for: Hospital.",
+    ]
+
+
+def test_change_findings_all_within_chance():
+    rows = [change("probation_caseload", 12, 8, 50.0, 1.5, 0.56, 4.23),
+            change("ae_assaults", 30, 33, -9.1, 0.909, 0.54, 1.52)]
+    assert findings.change_findings(rows, LABELS) == [
+        "No source changed by more than chance variation between the latest 12 months and the "
+        "12 before (change, and the 95% interval of the ratio): Probation +50% (0.56 to 4.23); "
+        "A&E -9% (0.54 to 1.52)."]
+
+
+def test_change_findings_none_in_the_previous_year_is_not_a_missing_year():
+    # a full previous year with nothing in it: the ratio has no upper limit, but the year was
+    # there; and a previous count hidden by suppression is left unsaid, not called missing
+    rows = [change("ae_assaults", 12, 0, None, None, 2.3, None),
+            change("probation_caseload", 12, None, previous_12_suppressed="yes")]
+    found = findings.change_findings(rows, LABELS)
+    assert found == ["A&E had none in the previous 12 months and 12 in the latest 12."]
+
+
+def hidden_frame(groups):
+    rows = [("All", "All attendances", 60, 45, 75.0, 62.1, 85.3)] + groups
+    return pd.DataFrame(rows, columns=["dimension", "value", "attendances", "no_police_record",
+                                       "no_police_record_pct", "pct_ci_lower", "pct_ci_upper"])
+
+
+def test_hidden_violence_finding():
+    frame = hidden_frame([
+        ("Time", "Friday and Saturday nights (22:00-03:00)", 30, 29, 96.7, 82.8, 99.9),  # above
+        ("Time", "Other times", 30, 16, 53.3, 34.3, 71.7),
+        ("Location type", "licensed premises", 12, 12, 100.0, 87.0, 100.0),  # above, higher
+        ("Location type", "school", 9, 9, 100.0, 88.0, 100.0),  # above, but under 10 events
+        ("Location type", "home", None, None, None, None, None),  # suppressed
+    ])
+    # the highest group whose interval lies wholly above the overall one (85.3%)
+    assert findings.hidden_violence_finding(frame) == (
+        "75% of A&E assault attendances placed in the area (95% CI 62% to 85%; 45 of 60) had "
+        "no police record of violence in the same neighbourhood at about the same time, rising "
+        "to 100% (95% CI 87% to 100%) for licensed premises. This is an indicator of violence "
+        "the police do not see, not proof of it: a record may be placed or timed differently.")
+
+
+def test_hidden_violence_finding_within_the_overall_interval():
+    frame = hidden_frame([("Location type", "street", 40, 25, 62.5, 45.8, 77.3),
+                          ("Location type", "home", 20, 20, 100.0, 83.2, 100.0)])  # 83.2 < 85.3
+    text = findings.hidden_violence_finding(frame)
+    assert text.startswith("75% of A&E assault attendances placed in the area (95% CI 62% to "
+                           "85%; 45 of 60) had no police record of violence in the same "
+                           "neighbourhood at about the same time. This is an indicator")
+    assert findings.hidden_violence_finding(hidden_frame([])[0:0]) is None
+    suppressed = hidden_frame([]).assign(no_police_record=None, no_police_record_pct=None)
+    assert findings.hidden_violence_finding(suppressed) is None
+
+
+def test_hidden_violence_finding_keeps_day_names():
+    frame = hidden_frame([("Time", "Friday and Saturday nights (22:00-03:00)", 30, 29, 96.7,
+                           86.0, 99.9)])
+    assert ", rising to 97% (95% CI 86% to 100%) for Friday and Saturday nights (22:00-03:00)." \
+        in findings.hidden_violence_finding(frame)
+
+
+def hotspot_frame(agreeing: dict, compared: int, district_of: dict) -> pd.DataFrame:
+    return pd.DataFrame([{"lsoa21_code": code, "lsoa21_name": f"{code} name",
+                          "lad_name": district_of[code], "sources_agreeing": n,
+                          "sources_compared": compared, "source": s}
+                         for code, n in agreeing.items() for s in range(compared)])
+
+
+def test_hotspot_finding():
+    # this fixture's agreement: N1 5, N2 3, S1 2 of 6
+    frame = hotspot_frame({"N1": 5, "N2": 3, "S1": 2, "S2": 1, "N5": 0}, 6,
+                          {"N1": "Northam", "N2": "Northam", "S1": "Southby", "S2": "Southby",
+                           "N5": "Northam"})
+    assert findings.hotspot_finding(frame) == (
+        "2 neighbourhoods (LSOAs) are hotspots for at least 3 of the 6 sources compared; 2 of "
+        "them in Northam; most of all: N1 name (5 of 6), N2 name (3 of 6).")
+    # at least 2: four LSOAs, the top three named, no district holds most of them
+    assert findings.hotspot_finding(frame, min_sources=2) == (
+        "3 neighbourhoods (LSOAs) are hotspots for at least 2 of the 6 sources compared; 2 of "
+        "them in Northam; most of all: N1 name (5 of 6), N2 name (3 of 6), S1 name (2 of 6).")
+    # two sources compared: agreement of both is enough
+    two = hotspot_frame({"A": 2, "B": 1}, 2, {"A": "Northam", "B": "Southby"})
+    assert findings.hotspot_finding(two) == (
+        "1 neighbourhood (LSOA) is a hotspot for at least 2 of the 2 sources compared; most "
+        "of all: A name (2 of 2).")
+    assert findings.hotspot_finding(hotspot_frame({"A": 1}, 1, {"A": "Northam"})) is None
+    assert findings.hotspot_finding(hotspot_frame({"A": 1, "B": 1}, 4,
+                                                  {"A": "N", "B": "S"})) is None
+
+
+def deprivation_rows(source, most, reference=10):
+    """(events, ratio, lower, upper) of the most deprived decile (1) and the reference."""
+    events, ratio, lower, upper = most
+    return [{"source": source, "imd_decile": 1, "events": events, "rate_ratio": ratio,
+             "rate_ratio_ci_lower": lower, "rate_ratio_ci_upper": upper,
+             "reference_decile": reference},
+            {"source": source, "imd_decile": reference, "events": 6, "rate_ratio": 1.0,
+             "rate_ratio_ci_lower": None, "rate_ratio_ci_upper": None,
+             "reference_decile": reference}]
+
+
+def test_deprivation_finding():
+    frame = pd.DataFrame(
+        deprivation_rows("ae_assaults", (30, 10.0, 4.10, 29.39))          # this fixture's
+        + deprivation_rows("ambulance_callouts", (40, 3.2, 1.5, 7.4))
+        + deprivation_rows("probation_caseload", (12, 2.0, 0.8, 5.1))      # interval has 1
+        + deprivation_rows("hospital_admissions", (8, 9.0, 2.0, 40.0))     # under 10 events
+        + deprivation_rows("youth_justice", (None, None, None, None)))     # suppressed
+    assert findings.deprivation_finding(frame, LABELS) == (
+        "Violence is concentrated in deprived neighbourhoods: against the area's least "
+        "deprived neighbourhoods (IMD decile 10), the rate in its most deprived (decile 1) is "
+        "A&E 10.0 times (95% CI 4.1 to 29.4); Ambulance 3.2 times (95% CI 1.5 to 7.4).")
+    # an area spanning deciles 3 to 8 says so rather than "the most deprived tenth"
+    shifted = pd.DataFrame(deprivation_rows("ae_assaults", (30, 4.0, 2.1, 8.0), reference=8))
+    assert findings.deprivation_finding(shifted.assign(imd_decile=[3, 8]), LABELS) == (
+        "Violence is concentrated in deprived neighbourhoods: against the area's least "
+        "deprived neighbourhoods (IMD decile 8), the rate in its most deprived (decile 3) is "
+        "A&E 4.0 times (95% CI 2.1 to 8.0).")
+    # more than three sources: the three highest named, the rest counted
+    more = pd.DataFrame(deprivation_rows("ae_assaults", (30, 10.0, 4.1, 29.4))
+                        + deprivation_rows("ambulance_callouts", (40, 3.2, 1.5, 7.4))
+                        + deprivation_rows("school_exclusions", (20, 5.0, 2.0, 12.0))
+                        + deprivation_rows("social_care_assessments", (20, 2.5, 1.2, 5.0)))
+    assert findings.deprivation_finding(more, LABELS).endswith(
+        "A&E 10.0 times (95% CI 4.1 to 29.4); Schools 5.0 times (95% CI 2.0 to 12.0); Ambulance "
+        "3.2 times (95% CI 1.5 to 7.4); and higher beyond chance for 1 more source.")
+    # an area whose LSOAs are all in one decile compares nothing
+    one = pd.DataFrame(deprivation_rows("ae_assaults", (30, 1.0, None, None), reference=1)[:1])
+    assert findings.deprivation_finding(one, LABELS) is None
+
+
+def test_profile_findings():
+    rows = [  # source, value, records, rate, lower, upper
+        ("ae_assaults", "18-24", 25, 30.0, 19.4, 44.3),
+        ("ae_assaults", "10-17", 10, 8.3, 4.0, 15.3),
+        ("ae_assaults", "25+", 30, 2.0, 1.3, 2.9),
+        ("ae_assaults", "35-44", 20, None, None, None),          # no population: no rate
+        ("probation_caseload", "18-24", 9, 8.6, 3.9, 16.3),       # highest, but 9 records
+        ("probation_caseload", "25+", 30, 2.6, 1.8, 3.8),
+        ("youth_justice", "10-17", 20, 16.7, 10.2, 25.7),         # overlaps 18-24's interval
+        ("youth_justice", "18-24", 12, 11.4, 5.9, 19.9),
+        ("hospital_admissions", "25+", 40, 3.5, 2.5, 4.8),        # one band only
+    ]
+    frame = pd.DataFrame([{"source": s, "dimension": "Age band", "value": v, "records": n,
+                           "rate_per_1000": r, "ci_lower": lo, "ci_upper": hi}
+                          for s, v, n, r, lo, hi in rows]
+                         + [{"source": "ae_assaults", "dimension": "Sex", "value": "Male",
+                             "records": 40, "rate_per_1000": 99.0, "ci_lower": 90.0,
+                             "ci_upper": 110.0}])  # not an age band: not considered
+    assert findings.profile_findings(frame, LABELS) == [
+        "A&E: the highest rate is among people aged 18-24, 30.0 per 1,000 residents of that "
+        "age (95% CI 19.4 to 44.3)."]
+
+
+def test_cohort_finding():
+    frame = pd.DataFrame([  # before suppression
+        ("probation_caseload", "youth_justice", "18-24", 3),
+        ("probation_caseload", "youth_justice", "25+", 4),        # 7 in all: stated
+        ("police_victims", "police_suspects", "18-24", 20),       # both the police's: not
+        ("police_victims", "youth_justice", "10-17", 6),
+        ("school_exclusions", "social_care_assessments", "10-17", 2),
+        ("school_exclusions", "social_care_assessments", "0-9", 2),  # 4: below 5, unsaid
+    ], columns=["source_a", "source_b", "age_band", "people"])
+    assert findings.cohort_finding(frame, LABELS, 5) == (
+        "The same people reach several services (matched by keyed pseudonym, never named): "
+        "7 people in both Probation and Youth justice; 6 people in both Victims and Youth "
+        "justice.")
+    assert findings.cohort_finding(frame, LABELS, 8) is None  # 7 and 6 below 8
+    assert findings.cohort_finding(frame[0:0], LABELS, 5) is None
+
+
+def test_gap_findings():
+    gaps = pd.DataFrame([
+        {"source": "ae_assaults", "records": 60, "aggregate_rows": 0, "months_missing_within": 1},
+        {"source": "ambulance_callouts", "records": 16, "aggregate_rows": 0,
+         "months_missing_within": 11},
+        {"source": "hospital_admissions", "records": 0, "aggregate_rows": 5,
+         "months_missing_within": None},                          # counts only: supplied
+        {"source": "probation_caseload", "records": 12, "aggregate_rows": 0,
+         "months_missing_within": None},                          # snapshots: no gaps
+        {"source": "youth_justice", "records": 0, "aggregate_rows": 0,
+         "months_missing_within": None},
+        {"source": "school_exclusions", "records": 0, "aggregate_rows": 0,
+         "months_missing_within": None},
+    ])
+    assert findings.gap_findings(gaps, LABELS) == [
+        "No data were supplied for: Youth justice; Schools. The assessment cannot describe "
+        "what those services see.",
+        "Months are missing within the period supplied by: A&E (1 month); Ambulance (11 "
+        "months). Trends across those months are not reliable."]
