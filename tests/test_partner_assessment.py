@@ -36,6 +36,9 @@ previous 12: 2023-01 to 2023-12.
 from __future__ import annotations
 
 import os
+import re
+from html import escape, unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -888,3 +891,113 @@ def test_gap_findings():
         "what those services see.",
         "Months are missing within the period supplied by: A&E (1 month); Ambulance (11 "
         "months). Trends across those months are not reliable."]
+
+
+# --- the report ----------------------------------------------------------------------------------
+SECTIONS = ["summary", "sources", "trends", "change", "rates", "hidden", "hotspots", "whom",
+            "deprivation", "cohorts", "methods"]
+
+
+class CountCells(HTMLParser):
+    """The text of every element whose class includes "count"."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[bool] = []  # per open element: is it (inside) a count?
+        self.cells: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("br", "meta", "img", "input", "link", "hr", "col"):
+            return
+        is_count = "count" in (dict(attrs).get("class") or "").split()
+        if is_count:
+            self.cells.append("")
+        self.stack.append(is_count or (bool(self.stack) and self.stack[-1]))
+
+    def handle_endtag(self, tag):
+        if self.stack and tag not in ("br", "meta", "img", "input", "link", "hr", "col"):
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.stack and self.stack[-1]:
+            self.cells[-1] += data
+
+
+@pytest.fixture(scope="module")
+def report_html(con, tmp_path_factory) -> str:
+    from svna.config import Config
+    from svna.report_multiagency import render_multiagency
+
+    config = Config.model_validate({"area": {"name": "Test area", "districts": [NORTH, SOUTH]}})
+    path = render_multiagency(con, tmp_path_factory.mktemp("report") / "multiagency.html",
+                              config=config, run_id="run-1", generated_at="2026-11-27 10:00 UTC",
+                              validation_href=None, baseline_href="baseline.html")
+    return path.read_text(encoding="utf-8")
+
+
+def test_report_sections_and_no_template_leftovers(report_html):
+    for number, key in enumerate(SECTIONS, start=1):
+        assert re.search(rf'<h2 id="{key}">{number}\. ', report_html), key
+    for leftover in ("{{", "}}", "{%", "%}", "{#", "#}", "Undefined"):
+        assert leftover not in report_html, leftover
+
+
+def test_report_shows_no_small_count(report_html):
+    parser = CountCells()
+    parser.feed(report_html)
+    cells = [c.replace("✓", "").strip() for c in parser.cells]
+    assert len(cells) > 50
+    assert not [c for c in cells if re.fullmatch(r"[1-4]", c)], cells
+    assert "[c]" in cells
+    # Southby's probation a year before (3) is hidden in the comparison table
+    south = report_html[report_html.index(f"Latest 12 months against the previous 12, "
+                                          f"{escape(SOUTH_NAME)}"):]
+    probation = south[south.index("People on probation"):].split("</tr>")[0]
+    assert re.findall(r'<td class="num count">([^<]*)</td>', probation)[:2] == ["5", "[c]"]
+
+
+def test_report_escapes_place_names(report_html):
+    assert SOUTH_NAME not in report_html  # "<i>on</i>" never reaches the page as markup
+    assert "Southby &lt;i&gt;on&lt;/i&gt; Sea" in report_html
+    assert "<i>" not in report_html
+
+
+def test_report_findings(report_html):
+    summary = report_html[report_html.index('<ul class="summary">'):]
+    summary = unescape(summary[:summary.index("</ul>")])
+    # 60 / 36: +66.7%, limits 1.085 and 2.594
+    assert ("A&E assault attendances rose by 67%, from 36 to 60 (95% confidence interval for "
+            "the ratio 1.08 to 2.59)") in summary
+    # 12 / 8: the interval 0.56 to 4.23 includes 1
+    assert "People on probation with a violent index offence +50% (0.56 to 4.23)" in summary
+    assert ("no full previous year to compare for: Hospital admissions for assault; Ambulance "
+            "call-outs") in summary
+    assert "75% of A&E assault attendances placed in the area (95% CI 62% to 85%; 45 of 60)" \
+        in summary
+    assert ("2 neighbourhoods (LSOAs) are hotspots for at least 3 of the 6 sources compared; "
+            "2 of them in Northam; most of all: Northam 000A (5 of 6), Northam 001A (3 of 6)."
+            ) in summary
+    assert "A&E assault attendances 10.0 times (95% CI 4.1 to 29.4)" in summary
+    # 2023-06 is the ambulance service's one missing month (2023-01 to 2024-12)
+    assert "Ambulance call-outs for assault, stabbing or shooting (1 month)" in summary
+    # no person appears in two sources here: nothing said about overlaps
+    assert "The same people" not in summary
+
+
+def test_stage_report_writes_the_multiagency_report_beside_the_baseline(con, tmp_path):
+    from svna import pipeline
+    from svna.config import Config
+
+    config = Config.model_validate({"area": {"name": "Test area", "districts": [NORTH, SOUTH]}})
+    out = pipeline.stage_report(con, config, tmp_path, "run-2")
+    folder = out["assessment"]
+    assert (folder / "baseline.html").is_file()
+    html = (folder / pipeline.MULTIAGENCY_FILE).read_text(encoding="utf-8")
+    assert 'href="baseline.html"' in html and "run-2" in html
+    # the exports hold the same suppressed tables
+    exported = pd.read_csv(out["exports"] / "partner_comparison.csv", dtype=str,
+                           keep_default_na=False)
+    south = exported[(exported["geography_code"] == SOUTH)
+                     & (exported["source"] == "probation_caseload")]
+    assert south[["latest_12", "previous_12", "previous_12_suppressed"]].values.tolist() == [
+        ["5", "", "yes"]]
