@@ -175,13 +175,16 @@ def probation_files() -> dict[str, list[dict]]:
 
 
 # --- hospital admissions supplied as counts (2024-06): N2 7, S3 4, Southby as a district 5;
-# Gamma's LSOA 9 and a suppressed count are not counted. No previous year.
-def agg(area, count, suppressed="N"):
+# Gamma's LSOA 9 and a suppressed count are not counted. In 2023 Southby's counts came every
+# month (5 each), but of the latest 12 months only 2024-06 came: not two full years, no
+# comparison (16 against 60 would seem a fall beyond chance).
+def agg(area, count, suppressed="N", month="2024-06"):
     return {"source": "hospital_admissions", "measure": "assault admissions",
-            "month": "2024-06", "area_code": area, "count": count, "suppressed": suppressed}
+            "month": month, "area_code": area, "count": count, "suppressed": suppressed}
 
 
-AGG = [agg(N[2], "7"), agg(S[3], "4"), agg(SOUTH, "5"), agg(G1, "9"), agg(S[4], "", "Y")]
+AGG = ([agg(N[2], "7"), agg(S[3], "4"), agg(SOUTH, "5"), agg(G1, "9"), agg(S[4], "", "Y")]
+       + [agg(SOUTH, "5", month=f"2023-{m:02d}") for m in range(1, 13)])
 
 
 # --- police.uk street records: N1 one a month (12, violence), N2 3 robberies, S1 3 weapons
@@ -346,7 +349,7 @@ def test_partner_comparison(con):
         # A&E: 60 against 36 (every month of 2023 has attendances in the area), +66.7%;
         # its interval 1.085 to 2.594 excludes 1: a rise beyond chance
         compared(*area, "ae_assaults", 60, 36),
-        # hospital counts (2024-06 only): no previous year; ambulance: 2023-06 missing
+        # hospital counts: only 2024-06 of the latest 12 months; ambulance: 2023-06 missing
         compared(*area, "hospital_admissions", 16, None),    # 7 + 4 + 5 (district count)
         compared(*area, "ambulance_callouts", 16, None),
         # probation: the 2024-11-30 snapshot's 12 against the 2023-11-30 snapshot's 8
@@ -699,7 +702,8 @@ def test_change_findings():
         "No other source changed by more than chance variation between the latest 12 months "
         "and the 12 before (change, and the 95% interval of the ratio): Probation +50% "
         "(0.56 to 4.23).",
-        "There is no full previous year to compare for: Hospital.",
+        "There are not two full years to compare (every month of the latest 12 and the 12 "
+        "before, or a snapshot a year before the latest) for: Hospital.",
     ]
 
 
@@ -970,8 +974,8 @@ def test_report_findings(report_html):
             "the ratio 1.08 to 2.59)") in summary
     # 12 / 8: the interval 0.56 to 4.23 includes 1
     assert "People on probation with a violent index offence +50% (0.56 to 4.23)" in summary
-    assert ("no full previous year to compare for: Hospital admissions for assault; Ambulance "
-            "call-outs") in summary
+    assert ("a snapshot a year before the latest) for: Hospital admissions for assault; "
+            "Ambulance call-outs") in summary
     assert "75% of A&E assault attendances placed in the area (95% CI 62% to 85%; 45 of 60)" \
         in summary
     assert ("2 neighbourhoods (LSOAs) are hotspots for at least 3 of the 6 sources compared; "

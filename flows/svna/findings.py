@@ -55,7 +55,9 @@ def change_findings(rows: list[dict[str, Any]], label_of: dict[str, str]) -> lis
                    "variation between the latest 12 months and the 12 before (change, and the "
                    "95% interval of the ratio): " + "; ".join(steady) + ".")
     if new:
-        out.append("There is no full previous year to compare for: " + "; ".join(new) + ".")
+        out.append("There are not two full years to compare (every month of the latest 12 and "
+                   "the 12 before, or a snapshot a year before the latest) for: "
+                   + "; ".join(new) + ".")
     return out
 
 
