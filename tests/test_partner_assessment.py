@@ -1005,3 +1005,45 @@ def test_stage_report_writes_the_multiagency_report_beside_the_baseline(con, tmp
                      & (exported["source"] == "probation_caseload")]
     assert south[["latest_12", "previous_12", "previous_12_suppressed"]].values.tolist() == [
         ["5", "", "yes"]]
+
+
+def test_every_source_has_a_label_and_one_place_in_the_order(con):
+    sources = rows_of(con, "SELECT source, label, short_label, counts, source_order::INTEGER "
+                           "FROM seeds.sources ORDER BY source_order::INTEGER")
+    assert [r[4] for r in sources] == list(range(1, 12))
+    assert all(r[1] and r[2] for r in sources)
+    # the models treat a source as a caseload by this wording: probation alone
+    assert [r[0] for r in sources if r[3].startswith("people at")] == ["probation_caseload"]
+    labelled = {r[0] for r in sources}
+    for table in ("marts.lsoa_source_counts", "assessment.partner_comparison",
+                  "assessment.partner_deprivation", "assessment.partner_data_gaps"):
+        assert {s for s, in rows_of(con, f"SELECT DISTINCT source FROM {table}")} <= labelled
+
+
+def monthly_frame(latest: list[int], previous: list[int]) -> pd.DataFrame:
+    """partner_monthly rows of one source in one district, 2023-01 to 2024-12."""
+    months = [f"{y}-{m:02d}" for y in (2023, 2024) for m in range(1, 13)]
+    return pd.DataFrame({
+        "geography_level": "district", "geography_code": NORTH, "source": "youth_justice",
+        "supplied_as": "records", "month": months,
+        "period": ["previous 12 months"] * 12 + ["latest 12 months"] * 12,
+        "records": previous + latest, "violence": previous + latest})
+
+
+def test_monthly_suppression_holds_within_each_compared_year():
+    """partner_comparison publishes each year's sum: one hidden month in a year with the others
+    shown would come back by subtraction (97 - 93 = 4 in the demo's social care)."""
+    frame = monthly_frame(latest=[4] + [10] * 11, previous=[3] + [20] * 11)
+    out = exports.suppress_for_publication(frame, exports.published_table("partner_monthly"), 5)
+    hidden = out["violence_suppressed"] == "yes"
+    assert hidden.groupby(out["period"]).sum().to_dict() == {
+        "latest 12 months": 2, "previous 12 months": 2}  # 2024-01 and one 10; 2023-01 and a 20
+
+
+def test_no_year_of_published_months_gives_a_hidden_month_back(con):
+    monthly, compared = published(con, "partner_monthly"), published(con, "partner_comparison")
+    for (code, source, period), rows in monthly.groupby(["geography_code", "source", "period"]):
+        count = "latest_12" if period == "latest 12 months" else "previous_12"
+        row = compared[(compared["geography_code"] == code) & (compared["source"] == source)]
+        if source != "probation_caseload" and row[count].notna().all():
+            assert (rows["violence_suppressed"] == "yes").sum() != 1, (code, source, period)
