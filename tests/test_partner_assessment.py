@@ -602,18 +602,23 @@ def test_published_hotspots(con):
     assert frame.loc[~hidden, "rank_in_source"].notna().all()  # probation N1 S1
 
 
-def test_hotspot_suppression_holds_within_a_district():
-    """A district's LSOAs add up to the district's count in partner_comparison: one hidden
-    LSOA in a district with shown ones beside it could be worked out by subtraction."""
+def test_hotspot_suppression_holds_within_a_district_and_a_decile():
+    """A district's LSOAs add up to the district's count in partner_comparison, a decile's to
+    the decile's in partner_deprivation: one hidden LSOA in a district (or decile) with shown
+    ones beside it could be worked out by subtraction."""
     frame = pd.DataFrame({
-        "lsoa21_code": ["a", "b", "c", "d", "e"], "lad_code": [NORTH] * 3 + [SOUTH] * 2,
-        "source": "ae_assaults", "events": [3, 10, 10, 20, 7], "rank_in_source": [5, 2, 3, 1, 4]})
-    # Northam's total 23 is published: with only a (3) and e (7) hidden, 23 - 10 - 10 = 3
+        "lsoa21_code": ["a", "b", "c", "d", "e", "f"],
+        "lad_code": [NORTH] * 3 + [SOUTH] * 3, "imd_decile": [1, 1, 2, 2, 3, 3],
+        "source": "ae_assaults", "events": [3, 10, 10, 20, 7, 30],
+        "rank_in_source": [6, 3, 4, 2, 5, 1]})
+    # the source: a (3) hidden -> e (7) too; Northam (23 published): a alone -> b (10);
+    # Southby: e alone -> d (20); decile 1: a, b; decile 2: d alone -> c (10); decile 3: e
+    # alone -> f (30). Had only a and e been hidden, Northam's 23 - 10 - 10 = 3 gives a back.
     out = exports.suppress_for_publication(frame, exports.published_table("partner_hotspots"), 5)
     hidden = out["events_suppressed"] == "yes"
-    for _, district in out[hidden].groupby("lad_code"):
-        assert len(district) >= 2, district
-    assert set(out.loc[hidden, "lsoa21_code"]) == {"a", "b", "d", "e"}
+    assert set(out.loc[hidden, "lsoa21_code"]) == {"a", "b", "c", "d", "e", "f"}
+    for key in ("lad_code", "imd_decile"):
+        assert (hidden.groupby(out[key]).sum() != 1).all()
 
 
 def test_published_deprivation(con):
