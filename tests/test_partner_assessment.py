@@ -30,7 +30,9 @@ in the area, so each source has ceil(12 / 10) = 2 hotspots.
   (South       20    6       5           4 (+5 by district)  3  5)
 
 Latest 12 months (partners, police.uk and the force extract alike): 2024-01 to 2024-12; the
-previous 12: 2023-01 to 2023-12.
+previous 12: 2023-01 to 2023-12. A&E has every month of both years; the ambulance service
+misses 2023-06; the hospital's counts cover 2023 (Southby, 5 a month) but only 2024-06 of the
+latest year; probation sends quarterly snapshots.
 """
 
 from __future__ import annotations
