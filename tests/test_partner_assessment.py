@@ -844,7 +844,7 @@ def test_deprivation_finding():
 
 
 def test_profile_findings():
-    rows = [  # source, value, records, rate, lower, upper
+    rows = [  # source, value, records, rate, lower, upper (a population where there is a rate)
         ("ae_assaults", "18-24", 25, 30.0, 19.4, 44.3),
         ("ae_assaults", "10-17", 10, 8.3, 4.0, 15.3),
         ("ae_assaults", "25+", 30, 2.0, 1.3, 2.9),
@@ -854,13 +854,19 @@ def test_profile_findings():
         ("youth_justice", "10-17", 20, 16.7, 10.2, 25.7),         # overlaps 18-24's interval
         ("youth_justice", "18-24", 12, 11.4, 5.9, 19.9),
         ("hospital_admissions", "25+", 40, 3.5, 2.5, 4.8),        # one band only
+        # clear of the others shown, but a suppressed band (hidden as the second cell, so of
+        # any size) has residents: its rate might be higher
+        ("school_exclusions", "10-17", 40, 20.0, 14.3, 27.2),
+        ("school_exclusions", "18-24", 10, 2.0, 1.0, 3.7),
+        ("school_exclusions", "0-9", None, None, None, None),
     ]
     frame = pd.DataFrame([{"source": s, "dimension": "Age band", "value": v, "records": n,
+                           "population": None if v == "35-44" else 1000,
                            "rate_per_1000": r, "ci_lower": lo, "ci_upper": hi}
                           for s, v, n, r, lo, hi in rows]
                          + [{"source": "ae_assaults", "dimension": "Sex", "value": "Male",
-                             "records": 40, "rate_per_1000": 99.0, "ci_lower": 90.0,
-                             "ci_upper": 110.0}])  # not an age band: not considered
+                             "records": 40, "population": None, "rate_per_1000": 99.0,
+                             "ci_lower": 90.0, "ci_upper": 110.0}])  # not an age band
     assert findings.profile_findings(frame, LABELS) == [
         "A&E: the highest rate is among people aged 18-24, 30.0 per 1,000 residents of that "
         "age (95% CI 19.4 to 44.3)."]

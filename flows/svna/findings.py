@@ -146,9 +146,12 @@ def profile_findings(frame: pd.DataFrame, label_of: dict[str, str]) -> list[str]
     """For each source, the age band with the highest rate per 1,000 residents of that age,
     when its interval lies above every other band's."""
     out = []
-    ages = frame[(frame["dimension"] == "Age band") & frame["rate_per_1000"].notna()]
+    bands = frame[(frame["dimension"] == "Age band") & frame["population"].notna()]
+    # a suppressed band (a secondary one can hold any number) might have the highest rate
+    unknown = set(bands.loc[bands["rate_per_1000"].isna(), "source"])
+    ages = bands[bands["rate_per_1000"].notna()]
     for source, rows in ages.groupby("source", sort=False):
-        if len(rows) < 2:
+        if len(rows) < 2 or source in unknown:
             continue
         top = rows.loc[rows["rate_per_1000"].idxmax()]
         others = rows.drop(index=top.name)
