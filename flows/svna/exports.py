@@ -38,7 +38,9 @@ def published_table(name: str) -> Published:
 
 
 def suppress_for_publication(frame, table: Published, threshold: int):
-    """The table's suppression rule from schema.yml applied (unchanged if it has none)."""
+    """The table's suppression rule from schema.yml applied (unchanged if it has none).
+    `count` may name several counts (a period and the one before): each is suppressed in turn
+    over the same groups, and the shares are hidden wherever any of them is."""
     rule = table.suppress
     if not rule:
         return frame
@@ -46,11 +48,14 @@ def suppress_for_publication(frame, table: Published, threshold: int):
     if "totals" in rule:
         (column, value), = rule["totals"]["total_when"].items()
         totals = (rule["totals"]["cells"], frame[column] == value)
-    out = suppress_small_counts(frame, rule["count"], threshold, rule["groups"],
-                                tuple(rule.get("shares", ())), totals)
+    counts = rule["count"] if isinstance(rule["count"], list) else [rule["count"]]
+    out = frame
+    for count in counts:
+        out = suppress_small_counts(out, count, threshold, rule["groups"],
+                                    tuple(rule.get("shares", ())), totals)
     if "reference" in rule:  # ratios to a hidden reference row would give its count back
         ref = rule["reference"]
-        hidden = out[f"{rule['count']}_suppressed"] == "yes"
+        hidden = out[f"{counts[0]}_suppressed"] == "yes"
         lost = out.loc[hidden & (out[ref["column"]] == ref["value"]), rule["groups"]]
         at_risk = out[rule["groups"]].apply(tuple, axis=1).isin(lost.apply(tuple, axis=1))
         for column in ref["dependents"]:

@@ -34,9 +34,13 @@ def change_findings(rows: list[dict[str, Any]], label_of: dict[str, str]) -> lis
     for row in rows:
         label, latest = label_of.get(row["source"], row["source"]), row["latest_12"]
         previous, lower, upper = row["previous_12"], row["ratio_ci_lower"], row["ratio_ci_upper"]
-        if _missing(latest):
-            continue
-        if _missing(previous) or not previous or _missing(lower) or _missing(upper):
+        if _missing(latest) or row.get("previous_12_suppressed") == "yes":
+            continue  # suppressed: left unsaid, not called missing
+        if not _missing(previous) and previous == 0:  # a full year with none: no ratio
+            if latest:
+                out.append(f"{label} had none in the previous 12 months and {_n(latest)} in "
+                           "the latest 12.")
+        elif _missing(previous) or _missing(lower) or _missing(upper):
             new.append(label)
         elif lower > 1 or upper < 1:
             out.append(f"{label} {'rose' if lower > 1 else 'fell'} by "
@@ -51,7 +55,9 @@ def change_findings(rows: list[dict[str, Any]], label_of: dict[str, str]) -> lis
                    "variation between the latest 12 months and the 12 before (change, and the "
                    "95% interval of the ratio): " + "; ".join(steady) + ".")
     if new:
-        out.append("There is no full previous year to compare for: " + "; ".join(new) + ".")
+        out.append("There are not two full years to compare (every month of the latest 12 and "
+                   "the 12 before, or a snapshot a year before the latest) for: "
+                   + "; ".join(new) + ".")
     return out
 
 
@@ -77,8 +83,12 @@ def hidden_violence_finding(frame: pd.DataFrame) -> str | None:
                    "a record may be placed or timed differently.")
 
 
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+    """'Other times' -> 'other times'; a day's name keeps its capital."""
+    return text if text.startswith(DAYS) else text[:1].lower() + text[1:]
 
 
 def hotspot_finding(frame: pd.DataFrame, min_sources: int = 3) -> str | None:
@@ -96,14 +106,17 @@ def hotspot_finding(frame: pd.DataFrame, min_sources: int = 3) -> str | None:
     districts = agreed["lad_name"].value_counts()
     where = (f"; {districts.iloc[0]} of them in {districts.index[0]}"
              if len(agreed) > 1 and districts.iloc[0] > len(agreed) / 2 else "")
-    return (f"{len(agreed)} neighbourhoods (LSOAs) are hotspots for at least "
+    one = len(agreed) == 1
+    return (f"{len(agreed)} neighbourhood{'' if one else 's'} (LSOA{'' if one else 's'}) "
+            f"{'is a hotspot' if one else 'are hotspots'} for at least "
             f"{min(min_sources, compared)} of the {compared} sources compared{where}; most of "
             f"all: {', '.join(names)}.")
 
 
 def deprivation_finding(frame: pd.DataFrame, label_of: dict[str, str]) -> str | None:
-    """How much higher each source's rate is in the most deprived decile than the least."""
-    parts = []
+    """How much higher each source's rate is in the area's most deprived decile than in its
+    least deprived (IMD deciles are national tenths: the area may span only some of them)."""
+    parts, deciles = [], None
     for source, rows in frame.groupby("source", sort=False):
         most = rows[rows["imd_decile"] == rows["imd_decile"].min()]
         if most.empty or rows["imd_decile"].min() == rows["reference_decile"].iloc[0]:
@@ -113,6 +126,7 @@ def deprivation_finding(frame: pd.DataFrame, label_of: dict[str, str]) -> str | 
                 or _missing(r["events"]) or r["events"] < MIN_EVENTS):
             continue
         if r["rate_ratio_ci_lower"] > 1:
+            deciles = deciles or (r["imd_decile"], r["reference_decile"])
             parts.append((r["rate_ratio"], f"{label_of.get(source, source)} "
                           f"{r['rate_ratio']:.1f} times (95% CI {r['rate_ratio_ci_lower']:.1f} "
                           f"to {r['rate_ratio_ci_upper']:.1f})"))
@@ -120,8 +134,9 @@ def deprivation_finding(frame: pd.DataFrame, label_of: dict[str, str]) -> str | 
         return None
     parts.sort(key=lambda p: -p[0])
     more = len(parts) - 3
-    return ("Violence is concentrated in deprived neighbourhoods: against the least deprived "
-            "tenth of the area's neighbourhoods, the rate in the most deprived tenth is "
+    return ("Violence is concentrated in deprived neighbourhoods: against the area's least "
+            f"deprived neighbourhoods (IMD decile {deciles[1]}), the rate in its most deprived "
+            f"(decile {deciles[0]}) is "
             + "; ".join(text for _, text in parts[:3])
             + (f"; and higher beyond chance for {more} more source{'s' if more > 1 else ''}"
                if more > 0 else "") + ".")
@@ -131,9 +146,12 @@ def profile_findings(frame: pd.DataFrame, label_of: dict[str, str]) -> list[str]
     """For each source, the age band with the highest rate per 1,000 residents of that age,
     when its interval lies above every other band's."""
     out = []
-    ages = frame[(frame["dimension"] == "Age band") & frame["rate_per_1000"].notna()]
+    bands = frame[(frame["dimension"] == "Age band") & frame["population"].notna()]
+    # a suppressed band (a secondary one can hold any number) might have the highest rate
+    unknown = set(bands.loc[bands["rate_per_1000"].isna(), "source"])
+    ages = bands[bands["rate_per_1000"].notna()]
     for source, rows in ages.groupby("source", sort=False):
-        if len(rows) < 2:
+        if len(rows) < 2 or source in unknown:
             continue
         top = rows.loc[rows["rate_per_1000"].idxmax()]
         others = rows.drop(index=top.name)
@@ -172,9 +190,9 @@ def gap_findings(gaps: pd.DataFrame, label_of: dict[str, str]) -> list[str]:
     if missing:
         out.append("No data were supplied for: " + "; ".join(missing)
                    + ". The assessment cannot describe what those services see.")
-    holes = [f"{label_of.get(r['source'], r['source'])} ({r['months_missing_within']} "
+    holes = [f"{label_of.get(r['source'], r['source'])} ({_n(r['months_missing_within'])} "
              f"month{'s' if r['months_missing_within'] != 1 else ''})" for r in _rows(gaps)
-             if r["months_missing_within"]]
+             if not _missing(r["months_missing_within"]) and r["months_missing_within"]]
     if holes:
         out.append("Months are missing within the period supplied by: " + "; ".join(holes)
                    + ". Trends across those months are not reliable.")

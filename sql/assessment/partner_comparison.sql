@@ -34,6 +34,9 @@ coverage AS (  -- months the source supplied anywhere in the area (a district ma
            count(DISTINCT m.month) FILTER (WHERE m.month BETWEEN p.previous_12_start
                                                              AND p.previous_12_end)
                AS previous_months,
+           count(DISTINCT m.month) FILTER (WHERE m.month BETWEEN p.latest_12_start
+                                                             AND p.latest_month)
+               AS latest_months,
            count(DISTINCT m.month) FILTER (WHERE m.month = s.previous) AS previous_snapshot
     FROM monthly AS m
     CROSS JOIN {{ ref('partner_reporting_period') }} AS p
@@ -41,10 +44,12 @@ coverage AS (  -- months the source supplied anywhere in the area (a district ma
     WHERE m.geography_level = 'area'
     GROUP BY m.source
 ),
-judged AS (  -- comparable: a full previous year of a flow, or the snapshot a year before
+judged AS (  -- comparable: two full years of a flow (a supplier months behind the others
+             -- would seem to fall), or the snapshot a year before the latest
     SELECT sums.*,
            coalesce(CASE WHEN source IN (SELECT source FROM snapshot)
-                         THEN c.previous_snapshot = 1 ELSE c.previous_months = 12 END, false)
+                         THEN c.previous_snapshot = 1
+                         ELSE c.previous_months = 12 AND c.latest_months = 12 END, false)
                AS comparable
     FROM sums LEFT JOIN coverage AS c USING (source)
 )

@@ -35,10 +35,13 @@ SELECT g.source, g.imd_decile, g.lsoas, g.population, g.events,
        g.imd_decile = r.ref_decile AS is_reference,
        CASE WHEN r.ref_events > 0 THEN round((g.events / g.population)
             / (r.ref_events / r.ref_population), 2) END AS rate_ratio,
-       CASE WHEN r.ref_events > 0 THEN round(ratio_lower(g.events, r.ref_events)
-            * r.ref_population / g.population, 2) END AS rate_ratio_ci_lower,
-       CASE WHEN r.ref_events > 0 THEN round(ratio_upper(g.events, r.ref_events)
-            * r.ref_population / g.population, 2) END AS rate_ratio_ci_upper
+       -- the reference against itself is 1 exactly: no interval
+       CASE WHEN r.ref_events > 0 AND g.imd_decile <> r.ref_decile
+            THEN round(ratio_lower(g.events, r.ref_events)
+                       * r.ref_population / g.population, 2) END AS rate_ratio_ci_lower,
+       CASE WHEN r.ref_events > 0 AND g.imd_decile <> r.ref_decile
+            THEN round(ratio_upper(g.events, r.ref_events)
+                       * r.ref_population / g.population, 2) END AS rate_ratio_ci_upper
 FROM grid AS g
 JOIN reference AS r USING (source)
 LEFT JOIN seeds.sources AS s USING (source)

@@ -25,8 +25,13 @@ combined AS (
     SELECT source, lad_code, month, 'counts', records, violence FROM aggregates
 )
 SELECT g.geography_level, g.geography_code, g.geography_name, g.geography_order,
-       c.source, c.supplied_as, c.month, sum(c.records)::BIGINT AS records,
-       sum(c.violence)::BIGINT AS violence
+       c.source, c.supplied_as, c.month,
+       -- partner_comparison publishes the sums of these windows: suppression needs them
+       CASE WHEN c.month BETWEEN p.latest_12_start AND p.latest_month THEN 'latest 12 months'
+            WHEN c.month BETWEEN p.previous_12_start AND p.previous_12_end
+            THEN 'previous 12 months' END AS period,
+       sum(c.records)::BIGINT AS records, sum(c.violence)::BIGINT AS violence
 FROM combined AS c JOIN {{ ref('geographies') }} AS g USING (lad_code)
+LEFT JOIN {{ ref('partner_reporting_period') }} AS p ON true
 GROUP BY ALL
 ORDER BY g.geography_order, c.source, c.supplied_as, c.month
