@@ -63,9 +63,18 @@ def main() -> int:
     from svna import cli, pipeline
 
     if args.pause_at.startswith("after:"):
-        runner = pause_after_stage(args.pause_at.removeprefix("after:"), args.signal,
-                                   args.release)
-        pipeline.refresh = functools.partial(pipeline.refresh, stage_runner=runner)
+        pausing = pause_after_stage(args.pause_at.removeprefix("after:"), args.signal,
+                                    args.release)
+        original = pipeline.refresh
+
+        def refresh(*positional, stage_runner=pipeline._run_directly, **named):
+            # the CLI's own runner (it logs the stages) runs each stage; this one pauses after
+            def runner(name, function, *stage_args):
+                return pausing(name, functools.partial(stage_runner, name, function),
+                               *stage_args)
+            return original(*positional, stage_runner=runner, **named)
+
+        pipeline.refresh = refresh
     else:
         pause_before_call(args.pause_at, args.signal, args.release)
     return cli.main(["refresh", "--config", args.config, "--no-prefect"])

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pypdf
 import pytest
 
 from svna import demo, pipeline, warehouse
@@ -92,8 +93,13 @@ SVG_GRADIENT = re.compile(rb"[0-9a-f]{6,}-gradient_\d+")  # Vega draws a random 
 
 def report_text(path: Path) -> bytes:
     """A report with what differs between two runs of the same inputs masked: run id, time,
-    SVG gradient ids."""
-    text = RUN_ID.sub(b"RUN", path.read_bytes())
+    SVG gradient ids. A PDF is compared by its pages' text (its bytes carry dates and ids)."""
+    if path.suffix == ".pdf":
+        pages = pypdf.PdfReader(path).pages
+        data = "\f".join(page.extract_text() for page in pages).encode()
+    else:
+        data = path.read_bytes()
+    text = RUN_ID.sub(b"RUN", data)
     return SVG_GRADIENT.sub(b"GRADIENT", GENERATED_AT.sub(b"TIME", text))
 
 

@@ -303,6 +303,7 @@ def summarise(result: RefreshResult) -> dict:
                      f"{v.get('active_files', 0)} files in use")
     lines.append("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
     lines.append(f"validation report: {result.validation_report}")
+    lines.append(f"multi-agency assessment: {result.report.with_name(MULTIAGENCY_FILE)}")
     lines.append(f"assessment: {result.report}")
     return {"run_id": result.run_id, "status": result.status, "report": str(result.report),
             "validation_report": str(result.validation_report), "lines": lines,
