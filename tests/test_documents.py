@@ -77,7 +77,9 @@ def documents(tmp_path_factory) -> dict[str, Path]:
     con = build_warehouse(tmp / "raw", tmp / "w.duckdb", DISTRICTS, name=demo.DEMO_AREA_NAME)
     config = Config.model_validate({
         "area": {"name": demo.DEMO_AREA_NAME, "districts": DISTRICTS},
-        "suppression": {"threshold": THRESHOLD}, "report": {"protective_marking": MARKING}})
+        "suppression": {"threshold": THRESHOLD},
+        "report": {"protective_marking": MARKING,  # the demo's maps: LSOA boundaries
+                   "boundaries": str(tmp / "raw" / "reference" / "lsoa21_boundaries.geojson")}})
     out = tmp / "assessment"
     common = {"config": config, "run_id": "run-7", "generated_at": "2026-01-15 09:00 UTC",
               "validation_href": "../../validation/index.html"}
@@ -210,9 +212,15 @@ def test_every_section_is_on_the_page_in_order_and_in_the_contents(chromium_page
 def test_no_template_leftovers_or_missing_values_on_the_page(chromium_pages, name):
     dom, _ = chromium_pages[name]
     body = next(dom.iter("body"))
-    words = " ".join(body.text().split())  # prose, tables and the charts' own labels
+    words = " ".join(body.text(skip=("script", "style", "svg")).split())  # prose and tables
     assert len(words) > 5000
     assert LEAKS.findall(words) == []
+    for svg in body.iter("svg"):  # the charts' and maps' own words
+        for text in svg.iter("text"):
+            label = " ".join(text.text().split())
+            if label == "None" and "legend" in text.parent.classes():
+                continue  # a map's legend: the class of areas with no record
+            assert LEAKS.findall(label) == [], label
     labels = " ".join(n.attrs[a] for n in body.iter() for a in ("aria-label", "title")
                       if a in n.attrs)
     assert LEAKS.findall(labels) == []
@@ -240,6 +248,30 @@ def test_every_figure_is_drawn_and_has_a_text_alternative(chromium_pages, name):
                     if m.tag == "path" else 1 for m in marks)
         assert drawn >= 5, caption
         assert float(svgs[0].attrs.get("width", 0)) > 200, caption
+        if "map" in svgs[0].classes():
+            _assert_sequential_palette(svgs[0], caption)
+    assert any("map" in next(f.iter("svg")).classes() for f in figures)
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of #rrggbb."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _assert_sequential_palette(svg: Node, caption: str) -> None:
+    """A map's shades (legend swatches c1, c2...) darken from class to class, so that they
+    read in order in greyscale and with any colour vision; suppressed areas are hatched."""
+    swatches = [r for r in svg.iter("rect") if "swatch" in r.classes()]
+    shades = [r.attrs["fill"] for r in swatches if re.fullmatch(r"c\d+", r.classes()[1])]
+    assert len(shades) >= 2, caption
+    lightness = [_luminance(fill) for fill in shades]
+    assert lightness == sorted(lightness, reverse=True) and len(set(lightness)) == len(shades)
+    # next to each other, classes differ in lightness by at least 1.2 : 1
+    assert all((a + 0.05) / (b + 0.05) >= 1.2 for a, b in zip(lightness, lightness[1:],
+                                                               strict=False)), shades
+    assert all(r.attrs["fill"].startswith("url(#") for r in swatches if "small" in r.classes())
 
 
 def _is_data_mark(node: Node) -> bool:
@@ -373,7 +405,8 @@ def test_pdf_pages_carry_the_marking_and_their_number(pdf_texts, name):
     for number, text in enumerate(texts, start=1):
         assert text.count(MARKING) >= 2, number  # the page's header and footer
         assert (f"Page {number} of {pages}" in text) == (number > 1), number  # cover: none
-        assert not LEAKS.findall(text), number
+        # a line that is only "None" is a map's legend (areas with no record)
+        assert not LEAKS.findall(re.sub(r"(?m)^None$", "", text)), number
 
 
 def _heading_pages(texts: list[str]) -> dict[str, int]:
