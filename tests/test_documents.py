@@ -167,9 +167,10 @@ def _chromium(browser: str, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def chromium_pages(documents, tmp_path_factory) -> dict[str, tuple[Node, Path]]:
+def chromium_pages(request, tmp_path_factory) -> dict[str, tuple[Node, Path]]:
     """Each document as Chromium has it after its scripts ran: the DOM and a screenshot."""
-    browser = _browser()
+    browser = _browser()  # before the documents: no browser, no warehouse built for nothing
+    documents = request.getfixturevalue("documents")
     shots = tmp_path_factory.mktemp("screenshots")
     pages = {}
     for name, path in documents.items():
@@ -331,6 +332,9 @@ def browser_page():
     """A Playwright page in the system Chromium (Playwright downloads no browser here)."""
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')")
+    pytest.importorskip("axe_playwright_python.sync_playwright",
+                        reason="axe-playwright-python (axe-core for Playwright) is not "
+                               "installed (pip install -e '.[dev]')")
     browser = _browser()
     with sync_api.sync_playwright() as playwright, \
             tempfile.TemporaryDirectory(prefix="svna-test-axe-") as profile:
@@ -341,19 +345,18 @@ def browser_page():
 
 
 def _axe(page, path: Path, viewport: tuple[int, int]) -> list[dict]:
-    axe = pytest.importorskip("axe_playwright_python.sync_playwright",
-                              reason="axe-playwright-python (axe-core for Playwright) is not "
-                                     "installed (pip install -e '.[dev]')")
+    from axe_playwright_python.sync_playwright import Axe
+
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
     page.goto(path.as_uri())
     options = {"runOnly": {"type": "tag", "values": [*WCAG_21_AA, "best-practice"]},
                "resultTypes": ["violations"]}
-    return axe.Axe().run(page, options=options).response["violations"]
+    return Axe().run(page, options=options).response["violations"]
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("name", DOCUMENTS)
-def test_axe_finds_no_serious_or_critical_wcag_violation(documents, browser_page, name,
+def test_axe_finds_no_serious_or_critical_wcag_violation(browser_page, documents, name,
                                                          viewport):
     violations = _axe(browser_page, documents[name], VIEWPORTS[viewport])
     serious = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"])
@@ -365,7 +368,7 @@ def test_axe_finds_no_serious_or_critical_wcag_violation(documents, browser_page
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
-def test_every_figure_is_laid_out_at_a_readable_size(documents, browser_page, name):
+def test_every_figure_is_laid_out_at_a_readable_size(browser_page, documents, name):
     browser_page.set_viewport_size({"width": 1280, "height": 900})
     browser_page.goto(documents[name].as_uri())
     boxes = browser_page.eval_on_selector_all(
@@ -378,10 +381,11 @@ def test_every_figure_is_laid_out_at_a_readable_size(documents, browser_page, na
 # ---- (c) the PDFs ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def pdfs(documents) -> dict[str, Path]:
+def pdfs(request) -> dict[str, Path]:
     if _weasyprint() is None:
         pytest.skip("WeasyPrint cannot load Pango (Debian: apt-get install libpango-1.0-0 "
                     "libpangoft2-1.0-0): no PDF with page numbers in its contents")
+    documents = request.getfixturevalue("documents")
     return {name: html_to_pdf(path.read_text(encoding="utf-8"), path.with_suffix(".pdf"),
                               engine="weasyprint")
             for name, path in documents.items()}
@@ -459,7 +463,7 @@ def test_no_pdf_page_is_blank(pdfs, pdf_texts, name, tmp_path):
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
-def test_no_count_below_the_threshold_is_printed(documents, pdfs, name, tmp_path):
+def test_no_count_below_the_threshold_is_printed(pdfs, documents, name, tmp_path):
     """The same document printed with every element of class "count" between « and »: the
     text the PDF shows in those places. The figures are left out (no count is drawn in one,
     and they take most of the printing time)."""
