@@ -413,6 +413,16 @@ def test_pdf_pages_carry_the_marking_and_their_number(pdf_texts, name):
         assert not LEAKS.findall(re.sub(r"(?m)^None$", "", text)), number
 
 
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_pdf_names_its_language_and_title(pdfs, name):
+    """What a screen reader announces and reads with (WCAG 3.1.1, 2.4.2)."""
+    reader = pypdf.PdfReader(pdfs[name])
+    assert reader.trailer["/Root"].get("/Lang") == "en-GB"
+    kind = {"baseline": "baseline", "multiagency": "multi-agency"}[name]
+    assert reader.metadata.title == (f"Serious violence needs assessment: {kind} – "
+                                     f"{demo.DEMO_AREA_NAME}")
+
+
 def _heading_pages(texts: list[str]) -> dict[str, int]:
     """The page each numbered section heading is printed on."""
     pages: dict[str, int] = {}
