@@ -252,7 +252,10 @@ def _environment() -> jinja2.Environment:
 def _figure(chart: alt.TopLevelMixin, alt_text: str) -> dict[str, Any]:
     """Chart -> inline SVG. The xmlns declarations are dropped: HTML needs none, and the page
     then names no http(s) address at all."""
-    chart = chart.configure(font="Helvetica, Arial, sans-serif").configure_view(stroke=None)
+    # aria off: the marks and axes are hidden from assistive technology, which reads the
+    # figure's text alternative instead (unnamed graphics-symbol marks fail WCAG 1.1.1)
+    chart = (chart.configure(font="Helvetica, Arial, sans-serif", aria=False)
+             .configure_mark(aria=False).configure_view(stroke=None))
     svg = vl_convert.vegalite_to_svg(chart.to_json())
     svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg, count=2)
     # ids inside an SVG (a colour legend's gradient) are the page's: make them the figure's own
