@@ -219,8 +219,6 @@ def test_no_template_leftovers_or_missing_values_on_the_page(chromium_pages, nam
     for svg in body.iter("svg"):  # the charts' and maps' own words
         for text in svg.iter("text"):
             label = " ".join(text.text().split())
-            if label == "None" and "legend" in text.parent.classes():
-                continue  # a map's legend: the class of areas with no record
             assert LEAKS.findall(label) == [], label
     labels = " ".join(n.attrs[a] for n in body.iter() for a in ("aria-label", "title")
                       if a in n.attrs)
@@ -409,8 +407,7 @@ def test_pdf_pages_carry_the_marking_and_their_number(pdf_texts, name):
     for number, text in enumerate(texts, start=1):
         assert text.count(MARKING) >= 2, number  # the page's header and footer
         assert (f"Page {number} of {pages}" in text) == (number > 1), number  # cover: none
-        # a line that is only "None" is a map's legend (areas with no record)
-        assert not LEAKS.findall(re.sub(r"(?m)^None$", "", text)), number
+        assert not LEAKS.findall(text), number
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

@@ -117,7 +117,7 @@ def test_choropleth_shades_outlines_and_describes(boundaries_file):
     assert paths["E01000001"].get("fill") == "#ffffff"
     legend = next(g for g in root.iter("g") if g.get("class") == "legend")
     texts = [t.text for t in legend.iter("text")]
-    for label in ("Serious violence records", "None", "3 to 9", "10 to 21", "22 to 40",
+    for label in ("Serious violence records", "No records", "3 to 9", "10 to 21", "22 to 40",
                   "District boundary"):
         assert label in texts
     assert len([r for r in legend.iter("rect") if "swatch" in r.get("class", "")]) == 4
@@ -202,7 +202,7 @@ def test_classify_counts_below_threshold_share_one_class():
     # 5 and 6: two distinct positives -> 2 classes; the median 5.5 rounds down to 5, so the
     # classes are "5" and "6"
     assert list(keys) == ["none", "small", "small", "c1", "c2", "nodata"]
-    assert [c.label for c in classes] == ["None", "Fewer than 5 (suppressed)", "5", "6",
+    assert [c.label for c in classes] == ["No records", "Fewer than 5 (suppressed)", "5", "6",
                                           "No data"]
 
 
@@ -315,7 +315,7 @@ def test_rates_below_one_are_shaded_when_nothing_is_suppressed():
     classes, keys = classify(pd.Series([0.4, 2.5, 0.0]), decimals=1)
     # two positives -> median 1.45 rounded down to 1.4, then the maximum 2.5
     assert list(keys) == ["c1", "c2", "none"]
-    assert [c.label for c in classes] == ["None", "0.4 to 1.4", "over 1.4 to 2.5"]
+    assert [c.label for c in classes] == ["No records", "0.4 to 1.4", "over 1.4 to 2.5"]
 
 
 @pytest.mark.realdata

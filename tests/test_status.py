@@ -222,14 +222,13 @@ def test_progress_records_draw_one_bar_on_a_terminal():
 
 def test_validation_waits_while_a_refresh_holds_the_warehouse(tmp_path):
     from svna.config import Config
-    from svna.pipeline import RefreshLocked, validate_new_files
+    from svna.pipeline import RefreshLocked, _Lock, validate_new_files
 
     write_reference(tmp_path / "raw", LSOAS)
     config = Config.model_validate({"area": {"name": "X", "districts": ["E07000101"]},
                                     "paths": {"raw": str(tmp_path / "raw"),
                                               "processed": str(tmp_path / "processed")}})
     (tmp_path / "processed").mkdir()
-    (tmp_path / "processed" / ".refresh.lock").write_text(str(os.getpid()))  # alive: us
-    with pytest.raises(RefreshLocked, match="another refresh is running"):
-        validate_new_files(config)
+    with _Lock(tmp_path / "processed"), pytest.raises(RefreshLocked, match="another refresh"):
+        validate_new_files(config)  # a refresh holds the OS lock: refused, nothing written
     assert not (tmp_path / "processed" / "warehouse.duckdb").exists()

@@ -208,7 +208,7 @@ def classify(values: pd.Series, *, counts: pd.Series | None = None, threshold: i
     shaded = values.notna() & (values > 0) & ~small & (counts != 0)
     classes: list[MapClass] = []
     if (keys == "none").any():
-        classes.append(MapClass("none", "None", NONE_FILL))
+        classes.append(MapClass("none", "No records", NONE_FILL))
     if small.any():
         classes.append(MapClass("small", f"Fewer than {threshold} (suppressed)", "hatch"))
     if shaded.any():

@@ -75,7 +75,7 @@ def html_to_pdf(html: str, out_path: Path, *, base_url: Path | None = None,
     if weasyprint is not None:
         document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/",
                                    url_fetcher=_offline_fetcher(weasyprint))
-        document.write_pdf(out_path)
+        document.write_pdf(out_path, pdf_tags=True)  # a tagged PDF, for screen readers
         return out_path
     if engine == "weasyprint":
         raise PdfError(f"{out_path}: {PANGO_HINT}")
