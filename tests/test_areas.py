@@ -5,12 +5,15 @@ and published all together or not at all."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import socket
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
+from prefect.client.schemas.filters import FlowRunFilter
 
 from svna import pipeline
 from svna.config import Config, ConfigError, load_config
@@ -217,3 +220,85 @@ def test_a_failure_in_one_areas_assessment_publishes_nothing(published, monkeypa
     assert {p: digest(p) for p in watched} == before
     assert not list((base / "processed").glob(".run-*"))
     assert not list((base / "processed").rglob(".*.new-*"))
+
+
+# --- through Prefect -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+def flow_config(tmp_path: Path, raw: Path, **run) -> Path:
+    base = fresh_base(tmp_path, raw)
+    path = base / "areas.yaml"
+    path.write_text(yaml.safe_dump(areas_config(base, **run)), encoding="utf-8")
+    return path
+
+
+def get_client_sync():
+    from prefect.client.orchestration import get_client
+
+    return get_client(sync_client=True)
+
+
+def area_task_runs(flow_run_id) -> tuple:
+    """The svna-areas subflow run of a refresh flow run, and its task runs."""
+    from prefect.client.schemas.filters import FlowRunFilterParentFlowRunId
+
+    with get_client_sync() as client:
+        [child] = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])))
+        return child, client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id={"any_": [child.id]}))
+
+
+def check_flow_outputs(path: Path, raw: Path, state):
+    assert state.is_completed()
+    summary = state.result()
+    assert summary["status"] == "succeeded"
+    base = path.parent
+    street = list((raw / "police_uk").rglob("*-street.csv"))
+    lad = lad_lookup(raw / "reference")
+    for slug, districts in (("north-partnership", NORTH), ("south-partnership", SOUTH)):
+        exported, _ = exported_counts(base / "processed/exports" / slug / "police_uk_monthly.csv")
+        assert exported == monthly_counts(street, lad, districts)
+        assert (base / "reports/assessments" / slug / "baseline.html").exists()
+    child, tasks = area_task_runs(state.state_details.flow_run_id)
+    assert sorted(t.name for t in tasks) == ["area North Partnership", "area South Partnership"]
+    assert all(t.state.is_completed() for t in tasks)
+    return child
+
+
+@pytest.mark.slow
+def test_the_flow_builds_the_areas_as_task_runs_in_threads(harness, tmp_path, raw):
+    from svna.flows import refresh_flow
+
+    path = flow_config(tmp_path, raw, task_runner="threads", workers=2)
+    state = refresh_flow(str(path), base_dir=str(path.parent), return_state=True)
+    child = check_flow_outputs(path, raw, state)
+    assert child.name and child.flow_id
+    host_pid = f"{socket.gethostname()}:{os.getpid()}"
+    assert set(state.result()["built_by"].values()) == {host_pid}  # threads of this process
+    with get_client_sync() as client:
+        keys = {a.key for a in client.read_artifacts(flow_run_filter=FlowRunFilter(
+            id={"any_": [state.state_details.flow_run_id]}))}
+    assert {"svna-north-partnership-run-summary", "svna-south-partnership-assessment",
+            "svna-south-partnership-validation-report"} <= keys
+
+
+@pytest.mark.slow
+def test_the_flow_builds_the_areas_on_a_local_dask_cluster(harness, tmp_path, raw):
+    pytest.importorskip("prefect_dask", reason="prefect-dask is not installed")
+    from svna.flows import refresh_flow
+
+    path = flow_config(tmp_path, raw, task_runner="dask", workers=2)
+    state = refresh_flow(str(path), base_dir=str(path.parent), return_state=True)
+    check_flow_outputs(path, raw, state)
+    built_by = state.result()["built_by"]
+    # LocalCluster(n_workers=2, processes=True): each area in a worker process, not this one
+    assert len(built_by) == 2 and f"{socket.gethostname()}:{os.getpid()}" not in \
+        built_by.values()

@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class RefreshResult:
     validation: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     reports: dict[str, Path] = field(default_factory=dict)  # area name -> its baseline report
+    built_by: dict[str, str] = field(default_factory=dict)  # area name -> host:process id
 
 
 def new_run_id() -> str:
@@ -287,6 +289,7 @@ def build_area(area_config: dict, shared_warehouse: str, work_dir: str,
     if (work / (WAREHOUSE_FILE + ".wal")).exists():
         raise RuntimeError(f"{work / WAREHOUSE_FILE} was not checkpointed; not publishing")
     return {"area": config.area.name, "timings": timings,
+            "built_by": f"{socket.gethostname()}:{os.getpid()}",
             "outputs": {name: str(path) for name, path in outputs.items()},
             "warehouse": str(work / WAREHOUSE_FILE)}
 
@@ -305,15 +308,15 @@ def _carry_headlines(con, previous_warehouse: str | None) -> None:
 
 
 def run_areas_locally(workers: int = 1):
-    """An area_runner: each call of `function` with its keyword arguments, `workers` at a
-    time in threads of this process (DuckDB and most of the rendering release the GIL);
-    results in the order of the calls, the first error raised."""
+    """An area_runner: build_area with each call's keyword arguments, `workers` at a time in
+    threads of this process; results in the order of the calls. After a failure the areas
+    already started finish (the pool waits for them) before the first error is raised."""
 
-    def run(function, calls: list[dict]) -> list:
+    def run(calls: list[dict]) -> list[dict]:
         if workers <= 1 or len(calls) <= 1:
-            return [function(**call) for call in calls]
+            return [build_area(**call) for call in calls]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="svna-area") as pool:
-            futures = [pool.submit(function, **call) for call in calls]
+            futures = [pool.submit(build_area, **call) for call in calls]
             return [future.result() for future in futures]
 
     return run
@@ -323,8 +326,8 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
             stage_runner=_run_directly, area_runner=None) -> RefreshResult:
     """The whole refresh. `stage_runner(name, function, *args)` runs each stage: directly by
     default, or as a Prefect task when called from the flow (svna.flows). With many areas,
-    `area_runner(build_area, calls)` builds them (default: run_areas_locally, run.workers
-    threads) and returns build_area's results in the order of the calls."""
+    `area_runner(calls)` runs build_area(**call) for each (default: run_areas_locally with
+    run.workers threads) and returns the results in the order of the calls."""
     if config.many_areas:
         return _refresh_areas(config, run_id, force, stage_runner,
                               area_runner or run_areas_locally(config.run.workers))
@@ -424,11 +427,12 @@ def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner
                       "previous_warehouse": str(area_warehouse_path(config, area)),
                       "run_id": run_id, "fingerprint": fingerprint} for area in areas]
             started = time.perf_counter()
-            built = area_runner(build_area, calls)
+            built = area_runner(calls)
             result.timings["areas"] = round(time.perf_counter() - started, 3)
             for area, area_built in zip(areas, built, strict=True):
                 for name, seconds in area_built["timings"].items():
                     result.timings[f"{name} {area.slug}"] = seconds
+                result.built_by[area.name] = area_built["built_by"]
         con = connect(work / WAREHOUSE_FILE)
         try:
             con.execute(
@@ -477,6 +481,7 @@ def summarise(result: RefreshResult) -> dict:
         lines.append(f"assessment: {result.report}")
     return {"run_id": result.run_id, "status": result.status, "report": str(result.report),
             "reports": {name: str(path) for name, path in result.reports.items()},
+            "built_by": result.built_by,
             "validation_report": str(result.validation_report), "lines": lines,
             "timings": result.timings}
 
