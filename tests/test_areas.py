@@ -302,3 +302,54 @@ def test_the_flow_builds_the_areas_on_a_local_dask_cluster(harness, tmp_path, ra
     # LocalCluster(n_workers=2, processes=True): each area in a worker process, not this one
     assert len(built_by) == 2 and f"{socket.gethostname()}:{os.getpid()}" not in \
         built_by.values()
+
+
+@pytest.mark.slow
+def test_the_flow_sends_the_areas_to_a_running_dask_scheduler(harness, tmp_path, raw):
+    pytest.importorskip("prefect_dask", reason="prefect-dask is not installed")
+    from distributed import Client, LocalCluster
+
+    from svna.flows import refresh_flow
+
+    path = flow_config(tmp_path, raw)  # the config says threads: the address wins
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        pids = client.run(os.getpid)  # worker address -> its process id
+        workers = {f"{socket.gethostname()}:{pid}" for pid in pids.values()}
+        state = refresh_flow(str(path), base_dir=str(path.parent), return_state=True,
+                             dask_address=cluster.scheduler_address)
+    check_flow_outputs(path, raw, state)
+    assert len(workers) == 2 and set(state.result()["built_by"].values()) <= workers
+
+
+def test_the_cli_passes_the_dask_address_to_the_flow(tmp_path, raw, monkeypatch):
+    import svna.flows
+    from svna.cli import main
+
+    path = flow_config(tmp_path, raw)
+    calls = []
+
+    def recording_flow(config_path, **options):
+        calls.append((config_path, options))
+        return {"report": "r", "reports": {}, "lines": []}
+
+    monkeypatch.setattr(svna.flows, "refresh_flow", recording_flow)
+    assert main(["refresh", "--config", str(path), "--dask-address", "tcp://10.0.0.5:8786"]) == 0
+    assert calls == [(str(path), {"force": False, "base_dir": str(Path.cwd()),
+                                  "dask_address": "tcp://10.0.0.5:8786"})]
+
+
+def test_the_cli_without_prefect_builds_every_area_and_prints_their_reports(
+        tmp_path, raw, capsys, monkeypatch):
+    from svna.cli import main
+
+    path = flow_config(tmp_path, raw, workers=1)  # one at a time: sequential
+    monkeypatch.chdir(path.parent)
+    assert main(["refresh", "--config", str(path), "--no-prefect",
+                 "--dask-address", "tcp://127.0.0.1:1"]) == 2
+    assert "--dask-address runs the areas through Prefect" in capsys.readouterr().err
+    assert main(["refresh", "--config", str(path), "--no-prefect"]) == 0
+    out = capsys.readouterr().out
+    for slug, name in (("north-partnership", "North"), ("south-partnership", "South")):
+        report = path.parent / "reports/assessments" / slug / "baseline.html"
+        assert f"assessment of {name} Partnership: {report}" in out and report.exists()
