@@ -58,6 +58,7 @@ def _setup_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for name in ("svna", "prefect.flow_runs", "prefect.task_runs"):
         logging.getLogger(name).setLevel(logging.INFO)
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # a Dask cluster's chatter
     if sys.stderr.isatty():
         for handler in logging.getLogger().handlers:
             handler.addFilter(_ProgressBar(sys.stderr))
