@@ -353,3 +353,31 @@ def test_the_cli_without_prefect_builds_every_area_and_prints_their_reports(
     for slug, name in (("north-partnership", "North"), ("south-partnership", "South")):
         report = path.parent / "reports/assessments" / slug / "baseline.html"
         assert f"assessment of {name} Partnership: {report}" in out and report.exists()
+
+
+def test_validation_alone_and_status_work_on_a_config_of_many_areas(tmp_path, raw):
+    from svna.status import render, status
+
+    config = Config.model_validate(areas_config(fresh_base(tmp_path, raw)))
+    result = pipeline.validate_new_files(config)
+    assert result.status == "validated" and result.validation_report.exists()
+    assert not (tmp_path / "reports" / "assessments").exists()  # nothing assessed
+    report = status(config)
+    assert report["area"] == "North Partnership, South Partnership"
+    assert report["pending"] == [] and "North Partnership, South Partnership" in render(report)
+
+
+def test_the_task_runner_follows_the_run_settings_and_the_address():
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from svna.config import Run
+    from svna.flows import task_runner_for
+
+    threads = task_runner_for(Run(workers=8), areas=3)
+    assert isinstance(threads, ThreadPoolTaskRunner) and threads._max_workers == 3
+    prefect_dask = pytest.importorskip("prefect_dask", reason="prefect-dask is not installed")
+    local = task_runner_for(Run(task_runner="dask", workers=2), areas=43)
+    assert isinstance(local, prefect_dask.DaskTaskRunner) and local.address is None
+    assert local.cluster_kwargs["n_workers"] == 2 and local.cluster_kwargs["processes"]
+    remote = task_runner_for(Run(), dask_address="tcp://10.0.0.5:8786")  # the CLI's wins
+    assert remote.address == "tcp://10.0.0.5:8786"

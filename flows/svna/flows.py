@@ -30,12 +30,14 @@ def _as_task(name: str, function, *args):
     return task(function, name=name, cache_policy=NO_CACHE, persist_result=False)(*args)
 
 
-def task_runner_for(run: Run, dask_address: str | None = None):
-    """The task runner of the areas: threads, a local Dask cluster of `run.workers` processes,
-    or the Dask scheduler at an address (the CLI's, else the config's)."""
+def task_runner_for(run: Run, dask_address: str | None = None, areas: int | None = None):
+    """The task runner of the areas: threads, a local Dask cluster of `run.workers` processes
+    (no more than there are areas), or the Dask scheduler at an address (the CLI's, else the
+    config's)."""
     address = dask_address or run.dask_address
+    workers = min(run.workers, areas or run.workers)
     if not address and run.task_runner == "threads":
-        return ThreadPoolTaskRunner(max_workers=run.workers)
+        return ThreadPoolTaskRunner(max_workers=workers)
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError:
@@ -44,7 +46,7 @@ def task_runner_for(run: Run, dask_address: str | None = None):
     if address:
         return DaskTaskRunner(address=address)
     # one single-threaded process per worker: pandas and rendering hold the GIL; no dashboard
-    return DaskTaskRunner(cluster_kwargs={"n_workers": run.workers, "processes": True,
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "processes": True,
                                           "threads_per_worker": 1, "dashboard_address": None})
 
 
@@ -67,7 +69,7 @@ def _areas_as_tasks(config: Config, dask_address: str | None):
     """An area_runner for pipeline.refresh: the areas as task runs of the svna-areas subflow."""
 
     def run(calls: list[dict]) -> list[dict]:
-        runner = task_runner_for(config.run, dask_address)
+        runner = task_runner_for(config.run, dask_address, areas=len(calls))
         return areas_flow.with_options(task_runner=runner)(calls)
 
     return run
