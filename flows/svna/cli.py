@@ -58,6 +58,7 @@ def _setup_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for name in ("svna", "prefect.flow_runs", "prefect.task_runs"):
         logging.getLogger(name).setLevel(logging.INFO)
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # a Dask cluster's chatter
     if sys.stderr.isatty():
         for handler in logging.getLogger().handlers:
             handler.addFilter(_ProgressBar(sys.stderr))
@@ -99,14 +100,21 @@ def _status(config_path: Path, base_dir: Path, max_lag: int, as_json: bool) -> i
     return 0
 
 
-def _run(config_path: Path, base_dir: Path, use_prefect: bool, force: bool) -> dict:
-    from svna.config import load_config
+def _run(config_path: Path, base_dir: Path, use_prefect: bool, force: bool,
+         dask_address: str | None = None) -> dict:
+    from svna.config import ConfigError, load_config
 
-    load_config(config_path, base_dir)  # fail fast, before Prefect starts, on a bad config
+    config = load_config(config_path, base_dir)  # fail fast, before Prefect starts
+    if dask_address and not use_prefect:
+        raise ConfigError("--dask-address runs the areas through Prefect: drop --no-prefect")
+    if not use_prefect and (config.run.dask_address or config.run.task_runner == "dask"):
+        logging.getLogger("svna.cli").warning(
+            "without Prefect the areas are built in %d threads, not by Dask", config.run.workers)
     if use_prefect:
         from svna.flows import refresh_flow
 
-        summary = refresh_flow(str(config_path), force=force, base_dir=str(base_dir))
+        summary = refresh_flow(str(config_path), force=force, base_dir=str(base_dir),
+                               dask_address=dask_address)
         logging.getLogger("prefect").setLevel(logging.WARNING)  # quiet server shutdown at exit
         return summary | {"lines": []}  # the flow run has logged them already
     from svna import pipeline
@@ -121,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="svna", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     refresh = sub.add_parser("refresh", help="ingest, validate, assess and report")
-    refresh.add_argument("--config", required=True, type=Path, help="the area's YAML config")
+    refresh.add_argument("--config", required=True, type=Path,
+                         help="the YAML config of the area or areas")
+    refresh.add_argument("--dask-address", metavar="ADDRESS",
+                         help="build the areas on this Dask scheduler (e.g. tcp://host:8786), "
+                              "whose workers see the same folders")
     demo = sub.add_parser("demo", help="generate the synthetic demo data and refresh on it")
     validate = sub.add_parser("validate", help="read and validate new files only, and write "
                                                "the validation report (no assessment)")
@@ -166,13 +178,15 @@ def main(argv: list[str] | None = None) -> int:
             config_path, base_dir = DEMO_CONFIG, PROJECT_ROOT
         else:
             config_path, base_dir = args.config, Path.cwd()
-        summary = _run(config_path, base_dir, not args.no_prefect, args.force)
+        summary = _run(config_path, base_dir, not args.no_prefect, args.force,
+                       getattr(args, "dask_address", None))
     except (ConfigError, RefreshLocked, FileNotFoundError, StatusError, MissingKeyError) as exc:
         print(f"svna: {exc}", file=sys.stderr)
         return 2
     for line in summary["lines"]:
         print(line)
-    print(summary["report"])
+    for report in summary.get("reports", {}).values() or [summary["report"]]:
+        print(report)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The analyst's YAML config: only the area is required, everything else has a default."""
+"""The analyst's YAML config: only the area (or the list of areas) is required, everything else
+has a default."""
 
 from __future__ import annotations
 
@@ -236,14 +237,42 @@ class Notify(_Strict):
 
 class Run(_Strict):
     """A refresh started while another runs on the same warehouse is refused, or waits up to
-    wait_seconds for it to end."""
+    wait_seconds for it to end. With many areas, their assessments are built `workers` at a
+    time, by threads in this process or by a Dask cluster (a local one, or the scheduler at
+    dask_address)."""
 
     on_lock: Literal["refuse", "wait"] = "refuse"
     wait_seconds: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
+    task_runner: Literal["threads", "dask"] = "threads"
+    workers: int = Field(default=2, ge=1, le=256)
+    dask_address: str | None = Field(default=None, pattern=r"^\S+$",
+                                     description="e.g. tcp://scheduler:8786; implies dask")
+
+
+class AreaEntry(Area):
+    """One of many areas: its name, districts and the interventions evaluated within it."""
+
+    interventions: list[Intervention] = Field(default_factory=list)
+
+    @field_validator("interventions")
+    @classmethod
+    def _unique_names(cls, interventions: list[Intervention]) -> list[Intervention]:
+        return _unique_interventions(interventions)
+
+
+def _unique_interventions(interventions: list[Intervention]) -> list[Intervention]:
+    names = [i.name for i in interventions]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"intervention names must differ: {twice} named twice")
+    return interventions
 
 
 class Config(_Strict):
-    area: Area
+    """One area (`area:`), or many (`areas:`) assessed from the same data in one run."""
+
+    area: Area | None = None
+    areas: list[AreaEntry] = Field(default_factory=list)
     paths: Paths = Paths()
     suppression: Suppression = Suppression()
     report: Report = Report()
@@ -256,11 +285,46 @@ class Config(_Strict):
     @field_validator("interventions")
     @classmethod
     def _unique_names(cls, interventions: list[Intervention]) -> list[Intervention]:
-        names = [i.name for i in interventions]
-        twice = sorted({n for n in names if names.count(n) > 1})
+        return _unique_interventions(interventions)
+
+    @model_validator(mode="after")
+    def _area_or_areas(self):
+        if (self.area is None) == (not self.areas):
+            raise ValueError("give either 'area: {name, districts}' or 'areas: [{name, "
+                             "districts}, ...]' (a non-empty list), not both")
+        if self.areas and self.interventions:
+            raise ValueError("with 'areas', list each intervention under the area it is in "
+                             "(areas: [{name, districts, interventions: [...]}])")
+        slugs = [a.slug for a in self.areas]
+        twice = sorted({s for s in slugs if slugs.count(s) > 1})
         if twice:
-            raise ValueError(f"intervention names must differ: {twice} named twice")
-        return interventions
+            raise ValueError(f"area names must differ in letters or digits (their folder "
+                             f"names): {twice} used twice")
+        return self
+
+    @property
+    def many_areas(self) -> bool:
+        return bool(self.areas)
+
+    @property
+    def area_list(self) -> list[Area]:
+        """Every area of the config: the one `area`, or each of `areas`."""
+        return list(self.areas) if self.areas else [self.area]
+
+    @property
+    def label(self) -> str:
+        """The area's name, or the areas' names, for messages."""
+        return ", ".join(a.name for a in self.area_list)
+
+    def for_area(self, area: Area) -> Config:
+        """The single-area config of one of `areas` (the same paths and settings)."""
+        if area not in self.area_list:
+            raise ValueError(f"{area.name!r} is not an area of this config")
+        if not self.areas:
+            return self
+        entry = Area(name=area.name, districts=area.districts)
+        return self.model_copy(update={"area": entry, "areas": [],
+                                       "interventions": list(area.interventions)})
 
 
 def load_config(path: Path, base: Path | None = None) -> Config:
@@ -273,7 +337,8 @@ def load_config(path: Path, base: Path | None = None) -> Config:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not a readable YAML file: {exc}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping with at least 'area: {{name, districts}}'")
+        raise ConfigError(f"{path}: expected a mapping with at least 'area: {{name, districts}}' "
+                          "or 'areas: [{name, districts}, ...]'")
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

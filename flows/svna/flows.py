@@ -1,5 +1,8 @@
 """Prefect flows: thin orchestration of the plain functions in svna.pipeline, with a run
-summary and links as artifacts, and notifications (svna.notify) on failure or failed files."""
+summary and links as artifacts, and notifications (svna.notify) on failure or failed files.
+A config of many areas builds them in a subflow ("svna-areas") whose task runner is chosen by
+the config's `run` section: threads here, or Dask workers (prefect-dask) on a local cluster
+or a scheduler's address."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
 from prefect.runtime import flow_run as current_flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from svna import notify, pipeline, run_summary
-from svna.config import Config, Notify, load_config
+from svna.config import Config, Notify, Run, load_config
 
 # Prefect gives the loggers in PREFECT_LOGGING_EXTRA_LOGGERS its handlers but not a level: left
 # unset, svna's per-file progress (INFO) would be dropped from the run's logs.
@@ -25,13 +30,58 @@ def _as_task(name: str, function, *args):
     return task(function, name=name, cache_policy=NO_CACHE, persist_result=False)(*args)
 
 
+def task_runner_for(run: Run, dask_address: str | None = None, areas: int | None = None):
+    """The task runner of the areas: threads, a local Dask cluster of `run.workers` processes
+    (no more than there are areas), or the Dask scheduler at an address (the CLI's, else the
+    config's)."""
+    address = dask_address or run.dask_address
+    workers = min(run.workers, areas or run.workers)
+    if not address and run.task_runner == "threads":
+        return ThreadPoolTaskRunner(max_workers=workers)
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise RuntimeError("the Dask task runner needs prefect-dask: pip install prefect-dask"
+                           ) from None
+    if address:
+        return DaskTaskRunner(address=address)
+    # one single-threaded process per worker: pandas and rendering hold the GIL; no dashboard
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "processes": True,
+                                          "threads_per_worker": 1, "dashboard_address": None})
+
+
+build_area_task = task(pipeline.build_area, name="area", cache_policy=NO_CACHE,
+                       persist_result=False,
+                       task_run_name="area {area_config[area][name]}")
+
+
+@flow(name="svna-areas", persist_result=False)
+def areas_flow(calls: list[dict]) -> list[dict]:
+    """Assess and report each area (pipeline.build_area) with this flow's task runner; waits
+    for every area before raising the first failure, so none is still writing into the run's
+    folder when the refresh removes it."""
+    futures = [build_area_task.submit(**call) for call in calls]
+    wait(futures)
+    return [future.result() for future in futures]
+
+
+def _areas_as_tasks(config: Config, dask_address: str | None):
+    """An area_runner for pipeline.refresh: the areas as task runs of the svna-areas subflow."""
+
+    def run(calls: list[dict]) -> list[dict]:
+        runner = task_runner_for(config.run, dask_address, areas=len(calls))
+        return areas_flow.with_options(task_runner=runner)(calls)
+
+    return run
+
+
 def _notify_failure(flow, flow_run, state) -> None:
     """on_failure/on_crashed hook: the run, the area and Prefect's message, to the webhook."""
     params = flow_run.parameters or {}
     base = params.get("base_dir")
     try:
         config = load_config(Path(params["config_path"]), Path(base) if base else None)
-        settings, area = config.notify, config.area.name
+        settings, area = config.notify, config.label
     except Exception as exc:  # a broken config is a failure to report too
         settings, area = Notify(), f"(config {params.get('config_path')} unreadable: {exc})"
     notify.send(settings, "failure", notify.payload(
@@ -39,39 +89,49 @@ def _notify_failure(flow, flow_run, state) -> None:
 
 
 def _publish_run(config: Config, summary: dict, headline: bool) -> None:
-    """Markdown summary and links to the outputs as artifacts; a notification if files failed
-    validation."""
+    """Markdown summary and links to the outputs as artifacts, for each area; a notification
+    if files failed validation."""
     logger = get_run_logger()
     name = current_flow_run.get_name()
-    warehouse = config.paths.processed / "warehouse.duckdb"
-    facts = run_summary.RunFacts([], [], [])
-    if warehouse.exists():
-        facts = run_summary.read_facts(warehouse, summary["run_id"], headline=headline)
-    slug = config.area.slug
-    create_markdown_artifact(
-        run_summary.markdown(facts, summary, config.area.name, flow_run=name),
-        key=f"svna-{slug}-run-summary", description=f"svna run {summary['run_id']}")
-    for path, what in ((summary["report"], "assessment"),
-                       (summary["validation_report"], "validation-report")):
-        if Path(path).exists():
-            create_link_artifact(Path(path).resolve().as_uri(), link_text=f"{what}: {path}",
-                                 key=f"svna-{slug}-{what}",
-                                 description=f"{what} of run {summary['run_id']}")
-    if facts.failed:
-        logger.warning("%d file(s) failed validation: %s", len(facts.failed),
-                       ", ".join(f["path"] for f in facts.failed))
+    shared = config.paths.processed / "warehouse.duckdb"
+    failed = []
+    for area in config.area_list:
+        warehouse = shared
+        if config.many_areas and headline:  # the area's headline figures are in its own
+            warehouse = pipeline.area_warehouse_path(config, area)
+        facts = run_summary.RunFacts([], [], [])
+        if warehouse.exists():
+            facts = run_summary.read_facts(warehouse, summary["run_id"], headline=headline)
+        failed = facts.failed
+        report = summary.get("reports", {}).get(area.name, summary["report"])
+        slug = area.slug
+        create_markdown_artifact(
+            run_summary.markdown(facts, summary | {"report": report}, area.name, flow_run=name),
+            key=f"svna-{slug}-run-summary", description=f"svna run {summary['run_id']}")
+        for path, what in ((report, "assessment"),
+                           (summary["validation_report"], "validation-report")):
+            if Path(path).exists():
+                create_link_artifact(Path(path).resolve().as_uri(),
+                                     link_text=f"{what}: {path}", key=f"svna-{slug}-{what}",
+                                     description=f"{what} of run {summary['run_id']}")
+    if failed:  # the same files for every area: told once
+        logger.warning("%d file(s) failed validation: %s", len(failed),
+                       ", ".join(f["path"] for f in failed))
         notify.send(config.notify, "failed_validation", notify.payload(
-            "failed_validation", area=config.area.name, run_id=summary["run_id"],
-            flow_run=name, failed_files=facts.failed))
+            "failed_validation", area=config.label, run_id=summary["run_id"],
+            flow_run=name, failed_files=failed))
 
 
 @flow(name="svna-refresh", persist_result=False,
       on_failure=[_notify_failure], on_crashed=[_notify_failure])
-def refresh_flow(config_path: str, force: bool = False, base_dir: str | None = None) -> dict:
-    """Ingest, validate, assess and report for the area named in the config file."""
+def refresh_flow(config_path: str, force: bool = False, base_dir: str | None = None,
+                 dask_address: str | None = None) -> dict:
+    """Ingest, validate, assess and report for the area, or each of the areas, named in the
+    config file; `dask_address` sends the areas to that Dask scheduler."""
     logger = get_run_logger()
     config = load_config(Path(config_path), Path(base_dir) if base_dir else None)
-    result = pipeline.refresh(config, force=force, stage_runner=_as_task)
+    result = pipeline.refresh(config, force=force, stage_runner=_as_task,
+                              area_runner=_areas_as_tasks(config, dask_address))
     summary = pipeline.summarise(result)
     for line in summary["lines"]:
         logger.info(line)

@@ -1,5 +1,7 @@
 """The refresh: ingest -> validate -> assess -> report, as plain functions on a private copy
-of the warehouse that is published only when every step succeeded."""
+of the warehouse that is published only when every step succeeded. A config of many areas
+ingests and validates once, then assesses and reports each area on its own copy of the
+validated warehouse, in parallel (`area_runner`), and publishes all areas or none."""
 
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ import json
 import logging
 import os
 import secrets
+import shutil
+import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +22,7 @@ import duckdb
 
 from svna import datasets as datasets_mod
 from svna import exports, ingest, models, validate
-from svna.config import Config
+from svna.config import Area, Config
 from svna.evaluation import build_evaluation
 from svna.mappings import load_mappings
 from svna.project import EXPECTATIONS_DIR, SQL_DIR
@@ -51,6 +56,8 @@ class RefreshResult:
     ingest: ingest.IngestSummary | None = None
     validation: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    reports: dict[str, Path] = field(default_factory=dict)  # area name -> its baseline report
+    built_by: dict[str, str] = field(default_factory=dict)  # area name -> host:process id
 
 
 def new_run_id() -> str:
@@ -60,15 +67,32 @@ def new_run_id() -> str:
 MULTIAGENCY_FILE = "multiagency.html"
 
 
-def report_path(config: Config) -> Path:
-    return config.paths.reports / "assessments" / config.area.slug / "baseline.html"
+AREAS_DIR = "areas"
 
 
-def published_locations(config: Config) -> dict[str, Path]:
+def report_path(config: Config, area: Area | None = None) -> Path:
+    """The baseline report of `area` (default: the config's only or first area)."""
+    area = area or config.area_list[0]
+    return config.paths.reports / "assessments" / area.slug / "baseline.html"
+
+
+def exports_path(config: Config, area: Area | None = None) -> Path:
+    """processed/exports for one area; processed/exports/<slug> for each of many."""
+    exports_dir = config.paths.processed / "exports"
+    return exports_dir / (area or config.area_list[0]).slug if config.many_areas else exports_dir
+
+
+def area_warehouse_path(config: Config, area: Area) -> Path:
+    """Each of many areas keeps its assessment, and its headline history, in a warehouse
+    of its own beside the shared one."""
+    return config.paths.processed / AREAS_DIR / area.slug / WAREHOUSE_FILE
+
+
+def published_locations(config: Config, area: Area | None = None) -> dict[str, Path]:
     """Where each folder that stage_report builds is published (one entry per key)."""
-    return {"exports": config.paths.processed / "exports",
+    return {"exports": exports_path(config, area),
             "validation": config.paths.reports / "validation",
-            "assessment": report_path(config).parent}
+            "assessment": report_path(config, area).parent}
 
 
 def code_fingerprint() -> str:
@@ -196,8 +220,10 @@ def stage_assess(con, config: Config) -> list[str]:
     return [*built, "assessment.spc", "assessment.intervention_effects"]
 
 
-def stage_report(con, config: Config, work: Path, run_id: str) -> dict[str, Path]:
-    """Exports, the validation report and the assessment, written inside the run's folder."""
+def stage_report(con, config: Config, work: Path, run_id: str,
+                 with_validation: bool = True) -> dict[str, Path]:
+    """Exports, the validation report and the assessment, written inside the run's folder.
+    Many areas share one validation report, written once (with_validation=False per area)."""
     # charts pull in altair: only when reporting
     from svna.pdf import html_to_pdf
     from svna.report import render_baseline
@@ -210,8 +236,11 @@ def stage_report(con, config: Config, work: Path, run_id: str) -> dict[str, Path
         "assessment": work / "reports" / "assessment",
     }
     exports.write_exports(con, out["exports"], config.suppression.threshold)
-    write_validation_report(con, out["validation"], datasets_mod.load_datasets(), run_id,
-                            generated_at)
+    if with_validation:
+        write_validation_report(con, out["validation"], datasets_mod.load_datasets(), run_id,
+                                generated_at)
+    else:
+        del out["validation"]
     documents = [
         render_baseline(con, out["assessment"] / "baseline.html", config=config, run_id=run_id,
                         generated_at=generated_at,
@@ -234,15 +263,80 @@ def _run_directly(name: str, function, *args):
     return function(*args)
 
 
+def build_area(area_config: dict, shared_warehouse: str, work_dir: str,
+               previous_warehouse: str | None, run_id: str, fingerprint: str) -> dict:
+    """Assess and report one of many areas on its own copy of the validated warehouse, in
+    `work_dir`. Plain arguments (a config dict, paths as text) so that it can run in another
+    process or on another machine that sees the same folders (a Dask worker)."""
+    config = Config.model_validate(area_config)
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(shared_warehouse, work / WAREHOUSE_FILE)
+    timings = {}
+    con = connect(work / WAREHOUSE_FILE)
+    try:
+        _carry_headlines(con, previous_warehouse)
+        started = time.perf_counter()
+        stage_assess(con, config)
+        timings["assess"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        outputs = stage_report(con, config, work, run_id, with_validation=False)
+        timings["report"] = round(time.perf_counter() - started, 3)
+        con.execute("UPDATE meta.runs SET finished_at = now(), status = 'succeeded', "
+                    "fingerprint = ? WHERE run_id = ?", [fingerprint, run_id])
+    finally:
+        con.close()
+    if (work / (WAREHOUSE_FILE + ".wal")).exists():
+        raise RuntimeError(f"{work / WAREHOUSE_FILE} was not checkpointed; not publishing")
+    return {"area": config.area.name, "timings": timings,
+            "built_by": f"{socket.gethostname()}:{os.getpid()}",
+            "outputs": {name: str(path) for name, path in outputs.items()},
+            "warehouse": str(work / WAREHOUSE_FILE)}
+
+
+def _carry_headlines(con, previous_warehouse: str | None) -> None:
+    """The area's own earlier headline figures ("since the last assessment") replace any in
+    the shared warehouse, which holds none of this area's."""
+    con.execute("DELETE FROM meta.headlines")
+    if previous_warehouse and Path(previous_warehouse).exists():
+        con.execute("ATTACH ? AS previous (READ_ONLY)", [previous_warehouse])
+        try:
+            con.execute("INSERT INTO meta.headlines BY NAME "
+                        "SELECT * FROM previous.meta.headlines")
+        finally:
+            con.execute("DETACH previous")
+
+
+def run_areas_locally(workers: int = 1):
+    """An area_runner: build_area with each call's keyword arguments, `workers` at a time in
+    threads of this process; results in the order of the calls. After a failure the areas
+    already started finish (the pool waits for them) before the first error is raised."""
+
+    def run(calls: list[dict]) -> list[dict]:
+        if workers <= 1 or len(calls) <= 1:
+            return [build_area(**call) for call in calls]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="svna-area") as pool:
+            futures = [pool.submit(build_area, **call) for call in calls]
+            return [future.result() for future in futures]
+
+    return run
+
+
 def refresh(config: Config, run_id: str | None = None, force: bool = False,
-            stage_runner=_run_directly) -> RefreshResult:
+            stage_runner=_run_directly, area_runner=None) -> RefreshResult:
     """The whole refresh. `stage_runner(name, function, *args)` runs each stage: directly by
-    default, or as a Prefect task when called from the flow (svna.flows)."""
+    default, or as a Prefect task when called from the flow (svna.flows). With many areas,
+    `area_runner(calls)` runs build_area(**call) for each (default: run_areas_locally with
+    run.workers threads) and returns the results in the order of the calls."""
+    if config.many_areas:
+        return _refresh_areas(config, run_id, force, stage_runner,
+                              area_runner or run_areas_locally(config.run.workers))
     run_id = run_id or new_run_id()
     paths = config.paths
     result = RefreshResult(
         run_id, "succeeded", report_path(config), paths.reports / "validation" / "index.html",
-        paths.processed / "exports", paths.processed / WAREHOUSE_FILE)
+        paths.processed / "exports", paths.processed / WAREHOUSE_FILE,
+        reports={config.area.name: report_path(config)})
 
     def stage(name, function, *args):
         started = time.perf_counter()
@@ -286,6 +380,84 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
     return result
 
 
+def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner,
+                   area_runner) -> RefreshResult:
+    """refresh() for many areas: ingest and validate once into the shared warehouse, build
+    each area from a copy of it, publish the shared and every area's outputs together."""
+    run_id = run_id or new_run_id()
+    paths = config.paths
+    areas = config.area_list
+    result = RefreshResult(
+        run_id, "succeeded", report_path(config), paths.reports / "validation" / "index.html",
+        exports_path(config), paths.processed / WAREHOUSE_FILE,
+        reports={a.name: report_path(config, a) for a in areas})
+
+    def stage(name, function, *args):
+        started = time.perf_counter()
+        value = stage_runner(name, function, *args)
+        result.timings[name] = round(time.perf_counter() - started, 3)
+        return value
+
+    lock = _Lock(paths.processed, config.run.on_lock, config.run.wait_seconds)
+    with lock, working_copy(paths.processed, run_id) as work:
+        con = connect(work / WAREHOUSE_FILE)
+        try:
+            con.execute("INSERT INTO meta.runs VALUES (?, now(), NULL, 'running', NULL, NULL)",
+                        [run_id])
+            result.ingest = stage("ingest", stage_ingest, con, config, run_id)
+            result.validation = stage("validate", stage_validate, con, config, run_id)
+            fingerprint = inputs_fingerprint(con, config)
+            last = first_row(
+                con, "SELECT fingerprint FROM meta.runs WHERE status IN ('succeeded', 'unchanged') "
+                "ORDER BY started_at DESC LIMIT 1")
+            unchanged = bool(not force and last and last[0] == fingerprint
+                             and all(path.exists() for path in result.reports.values()))
+            if unchanged:
+                result.status = "unchanged"
+            else:
+                write_validation_report(con, work / "validation", datasets_mod.load_datasets(),
+                                        run_id, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        finally:
+            con.close()  # the areas copy the file: closed, so all of it is in the file
+        built = []
+        if not unchanged:
+            calls = [{"area_config": config.for_area(area).model_dump(mode="json"),
+                      "shared_warehouse": str(work / WAREHOUSE_FILE),
+                      "work_dir": str(work / AREAS_DIR / area.slug),
+                      "previous_warehouse": str(area_warehouse_path(config, area)),
+                      "run_id": run_id, "fingerprint": fingerprint} for area in areas]
+            started = time.perf_counter()
+            built = area_runner(calls)
+            result.timings["areas"] = round(time.perf_counter() - started, 3)
+            for area, area_built in zip(areas, built, strict=True):
+                for name, seconds in area_built["timings"].items():
+                    result.timings[f"{name} {area.slug}"] = seconds
+                result.built_by[area.name] = area_built["built_by"]
+        con = connect(work / WAREHOUSE_FILE)
+        try:
+            con.execute(
+                "UPDATE meta.runs SET finished_at = now(), status = ?, fingerprint = ? "
+                "WHERE run_id = ?", [result.status, fingerprint, run_id])
+        finally:
+            con.close()
+        if (work / (WAREHOUSE_FILE + ".wal")).exists():
+            raise RuntimeError(f"{work / WAREHOUSE_FILE} was not checkpointed; not publishing")
+        outputs = [] if unchanged else [(work / "validation", result.validation_report.parent)]
+        for area, area_built in zip(areas if built else [], built, strict=True):
+            destinations = published_locations(config, area)
+            unknown = set(area_built["outputs"]) - set(destinations)
+            if unknown:
+                raise RuntimeError(f"published_locations() does not say where to publish "
+                                   f"{sorted(unknown)}")
+            outputs += [(Path(path), destinations[name])
+                        for name, path in area_built["outputs"].items()]
+            outputs.append((Path(area_built["warehouse"]), area_warehouse_path(config, area)))
+        publish(paths.processed, run_id,
+                outputs + [(work / WAREHOUSE_FILE, result.warehouse)])  # the warehouse last
+    log.info("refresh %s %s: %d areas", run_id, result.status, len(areas))
+    return result
+
+
 def summarise(result: RefreshResult) -> dict:
     """What an analyst wants to read after a run, as plain lines and figures."""
     lines = [f"run {result.run_id}: {result.status}"]
@@ -303,9 +475,15 @@ def summarise(result: RefreshResult) -> dict:
                      f"{v.get('active_files', 0)} files in use")
     lines.append("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
     lines.append(f"validation report: {result.validation_report}")
-    lines.append(f"multi-agency assessment: {result.report.with_name(MULTIAGENCY_FILE)}")
-    lines.append(f"assessment: {result.report}")
+    if len(result.reports) > 1:
+        lines += [f"assessments of {name}: {path}, {path.with_name(MULTIAGENCY_FILE)}"
+                  for name, path in result.reports.items()]
+    else:
+        lines.append(f"multi-agency assessment: {result.report.with_name(MULTIAGENCY_FILE)}")
+        lines.append(f"assessment: {result.report}")
     return {"run_id": result.run_id, "status": result.status, "report": str(result.report),
+            "reports": {name: str(path) for name, path in result.reports.items()},
+            "built_by": result.built_by,
             "validation_report": str(result.validation_report), "lines": lines,
             "timings": result.timings}
 

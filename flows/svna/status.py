@@ -161,7 +161,7 @@ def status(config: Config, today: date | None = None,
         counts = verdicts.setdefault(f["dataset"] or "(unrecognised)", {})
         counts[f["verdict"]] = counts.get(f["verdict"], 0) + 1
     return {
-        "area": config.area.name, "warehouse": str(warehouse), "runs": recent,
+        "area": config.label, "warehouse": str(warehouse), "runs": recent,
         "sources": [asdict(s) | {"name": s.name, "last_month": s.last_month, "gaps": s.gaps}
                     for s in sources],
         "files": files, "validation": verdicts,
