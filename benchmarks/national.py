@@ -73,6 +73,8 @@ FORCES = {
     "warwickshire": 0.8, "west-mercia": 1.9, "west-midlands": 5.6, "west-yorkshire": 5.5,
     "wiltshire": 0.8,
 }
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 WELSH = {"dyfed-powys", "gwent", "north-wales", "south-wales"}
 STREET_ROWS_A_YEAR = 7_000_000
 OUTCOME_SHARE = 0.75        # crimes that get an outcome update within the months generated
@@ -368,8 +370,6 @@ def _force_extract_month(rng, geo: Geography, month: str, rows: int, first_ref: 
 def generate(out: Path, scale: float, months: list[str], held_back: str | None,
              seed: int = 20260501) -> dict:
     """Writes raw/ under `out` (and the month `held_back` under held/) and returns counts."""
-    from svna.project import SQL_DIR  # the Home Office codes the extract uses
-
     raw, held = out / "raw", out / "held"
     rng = np.random.default_rng(seed)
     geo = Geography(rng)
@@ -400,7 +400,8 @@ def generate(out: Path, scale: float, months: list[str], held_back: str | None,
             counts["stop_and_search"] += _write(
                 folder / f"{month}-{force}-stop-and-search.csv", searches, crlf=True)
             counts["files"] += 3
-    codes = pd.read_csv(SQL_DIR / "seeds" / "ho_offence_codes.csv", dtype=str)
+    # the Home Office offence codes svna knows
+    codes = pd.read_csv(REPO / "sql" / "seeds" / "ho_offence_codes.csv", dtype=str)
     codes["weight"] = np.where(codes["group"].str.contains("violence|robbery|weapon",
                                                            regex=True), 6.0, 1.0)
     codes["weight"] /= codes["weight"].sum()
@@ -424,9 +425,6 @@ def generate(out: Path, scale: float, months: list[str], held_back: str | None,
 # ---------------------------------------------------------------------------------------------
 # The measurements
 # ---------------------------------------------------------------------------------------------
-
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 
 # (a) What `svna refresh --no-prefect` runs (cli._run: pipeline.refresh on the loaded config),
 # with each stage's wall time and peak RSS recorded. altair's 5,000-row limit is lifted: the
