@@ -211,6 +211,16 @@ class Geography:
         frame["lon"] = frame["force"].map(lambda f: centre[f][0]) + rng.normal(0, 0.25, n)
         frame["lat"] = frame["force"].map(lambda f: centre[f][1]) + rng.normal(0, 0.15, n)
         frame["rate"] = rng.lognormal(0, 0.7, n)
+        # police.uk's anonymised map points: a fixed set per LSOA, shared by street records
+        # and stop and searches (which is how svna places a search in an LSOA)
+        count = 5 + rng.poisson(10, n)
+        self.point_start = np.concatenate([[0], np.cumsum(count)[:-1]])
+        self.point_count = count
+        owner = np.repeat(np.arange(n), count)
+        self.point_lon = np.round(frame["lon"].to_numpy()[owner]
+                                  + rng.normal(0, 0.006, len(owner)), 6)
+        self.point_lat = np.round(frame["lat"].to_numpy()[owner]
+                                  + rng.normal(0, 0.004, len(owner)), 6)
         # 1.5% of LSOAs replaced a 2011 LSOA with another code; police.uk sometimes still
         # gives the old one. 0.4% are absent from the 2021 lookup (as in the real lookups) and
         # are placed through the 2011-to-2021 lookup's district.
@@ -250,6 +260,13 @@ class Geography:
         _write(ref / "imd2025_england_lsoa21.csv", imd, crlf=False)
 
 
+def _map_points(rng, geo: Geography, lsoa_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A map point of each given LSOA (by row of geo.lsoas): longitudes, latitudes."""
+    pick = geo.point_start[lsoa_rows] + (rng.random(len(lsoa_rows))
+                                         * geo.point_count[lsoa_rows]).astype(int)
+    return geo.point_lon[pick].copy(), geo.point_lat[pick].copy()
+
+
 def _street_month(rng, geo: Geography, force: str, month: str, rows: int) -> pd.DataFrame:
     lsoas = geo.lsoas[geo.lsoas["force"] == force]
     p = lsoas["rate"].to_numpy()
@@ -260,8 +277,7 @@ def _street_month(rng, geo: Geography, force: str, month: str, rows: int) -> pd.
     use_old = (old != code) & (rng.random(rows) < 0.5)
     code[use_old] = old[use_old]
     name = place["lsoa21_name"].to_numpy(dtype=object).copy()
-    lon = place["lon"].to_numpy() + rng.normal(0, 0.004, rows)
-    lat = place["lat"].to_numpy() + rng.normal(0, 0.003, rows)
+    lon, lat = _map_points(rng, geo, lsoas.index.to_numpy()[at])
     location = _pick(rng, STREETS, [1] * len(STREETS), rows)
     where = rng.random(rows)
     unknown = where < 0.003  # a code in no lookup
@@ -298,9 +314,11 @@ def _stop_search_month(rng, geo: Geography, force: str, month: str, rows: int) -
         f"{month}-01")).astype(int)
     seconds = rng.integers(0, days * 86400, rows).astype("timedelta64[s]")
     date = np.char.add(np.datetime_as_string(start + seconds, unit="s"), "+00:00")
-    lat = lsoas["lat"].to_numpy()[at] + rng.normal(0, 0.003, rows)
-    lon = lsoas["lon"].to_numpy()[at] + rng.normal(0, 0.004, rows)
-    unplaced = rng.random(rows) < 0.2
+    lon, lat = _map_points(rng, geo, lsoas.index.to_numpy()[at])
+    off_point = rng.random(rows) < 0.05  # as in the real files, 95% fall on a street map point
+    lon[off_point] += np.round(rng.normal(0, 0.002, off_point.sum()), 6)
+    lat[off_point] += np.round(rng.normal(0, 0.0015, off_point.sum()), 6)
+    unplaced = rng.random(rows) < 0.003
     lat[unplaced] = np.nan
     lon[unplaced] = np.nan
     frame = pd.DataFrame({"Type": _pick(rng, *SEARCH["Type"], rows), "Date": date})
