@@ -578,6 +578,24 @@ def compare_csv(ours: Path, theirs: Path) -> str:
             f"difference at line {first}")
 
 
+def street_only(out: Path, districts: list[str], months: list[str], lift: bool) -> dict:
+    """svna on the pandas script's inputs alone (street files and reference files, linked):
+    like for like, without the outcomes, stop and search and force extract."""
+    base = out / "street-only"
+    shutil.rmtree(base, ignore_errors=True)
+    (base / "raw" / "police_uk").mkdir(parents=True)
+    (base / "raw" / "reference").symlink_to(out / "raw" / "reference")
+    for month in (out / "raw" / "police_uk" / m for m in months):
+        (base / "raw" / "police_uk" / month.name).mkdir()
+        for path in month.glob("*-street.csv"):
+            (base / "raw" / "police_uk" / month.name / path.name).symlink_to(path)
+    run = run_svna(base, write_config(base, districts), "street-only", lift)
+    show("svna refresh, street and reference files only", run)
+    for stage, (seconds, peak) in run["stages"].items():
+        print(f"    {stage:<9} {seconds:8.1f} s   peak RSS {peak:7.0f} MB")
+    return run
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, help="data and results folder (default: a new "
@@ -589,6 +607,9 @@ def main() -> int:
     parser.add_argument("--keep-report-limit", action="store_true",
                         help="leave altair's 5,000-row limit in place (svna's report then "
                         "fails on an area of more than 5,000 LSOAs)")
+    parser.add_argument("--street-only", action="store_true",
+                        help="only run svna on the street and reference files of data "
+                        "generated before in --out (the pandas script's inputs)")
     args = parser.parse_args()
     out = (args.out or Path(tempfile.mkdtemp(prefix="svna-national-"))).resolve()
     if REPO in out.parents or out == REPO:
@@ -618,6 +639,10 @@ def main() -> int:
           f"{counts['suspects']:,} suspects; {len(counts['districts'])} districts, "
           f"{counts['lsoas']:,} LSOAs; {counts['files']:,} files (13th month included); "
           f"generated in {counts['seconds']} s")
+    if args.street_only:
+        run = street_only(out, counts["districts"], months, not args.keep_report_limit)
+        (out / "figures-street-only.json").write_text(json.dumps(run, indent=1, default=str))
+        return 0
     # a fresh warehouse, with the 13th month held back
     for sub in ("processed", "reports", "pandas"):
         shutil.rmtree(out / sub, ignore_errors=True)
