@@ -46,3 +46,21 @@ def link_realdata(raw: Path, forces: str = "cambridgeshire") -> None:
     for name in ("lsoa21_to_lad23.csv", "lsoa11_to_lsoa21_to_lad.csv", "lsoa_population.csv",
                  "imd2025_england_lsoa21.csv"):
         os.symlink(REALDATA / "geography" / name, raw / "reference" / name)
+
+
+def run_measured(command: list[str], log: Path, env: dict | None = None,
+                 cwd: Path | None = None) -> dict:
+    """Run a command in a fresh process; its wall time, CPU time (user + system, all threads)
+    and peak resident memory (the kernel's own high-water mark, from wait4), output to log."""
+    import subprocess
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024, "returncode": child.returncode,
+            "log": str(log)}
