@@ -375,15 +375,21 @@ def rates_figure(rates: pd.DataFrame) -> dict[str, Any] | None:
                    + "; ".join(parts) + ".")
 
 
+CURVE_POINTS = 1000  # below altair's 5,000-row limit, and finer than the drawing shows
+
+
 def concentration_figure(lsoas: pd.DataFrame, summary: dict[str, Any] | None
                          ) -> dict[str, Any] | None:
     """The cumulative share curve: the further it bows above the diagonal, the more
     concentrated the violence."""
     if lsoas.empty or not lsoas["incidents"].fillna(0).sum():
         return None
+    ranked = lsoas.sort_values("rank")[["cumulative_lsoa_pct", "cumulative_share_pct"]]
+    if len(ranked) > CURVE_POINTS:  # a region's thousands of LSOAs: the curve's shape is enough
+        ranked = pd.concat([ranked.iloc[::len(ranked) // CURVE_POINTS], ranked.iloc[[-1]]])
     curve = pd.concat([
         pd.DataFrame({"cumulative_lsoa_pct": [0.0], "cumulative_share_pct": [0.0]}),
-        lsoas.sort_values("rank")[["cumulative_lsoa_pct", "cumulative_share_pct"]].astype(float),
+        ranked.astype(float),
     ], ignore_index=True)
     line = alt.Chart(curve).mark_line(color=VERMILLION, strokeWidth=2.5).encode(
         alt.X("cumulative_lsoa_pct:Q", title="Share of neighbourhoods (LSOAs), highest first (%)",
