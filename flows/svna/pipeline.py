@@ -476,8 +476,10 @@ def summarise(result: RefreshResult) -> dict:
     lines.append("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
     lines.append(f"validation report: {result.validation_report}")
     if len(result.reports) > 1:
-        lines += [f"assessments of {name}: {path}, {path.with_name(MULTIAGENCY_FILE)}"
-                  for name, path in result.reports.items()]
+        for name, path in result.reports.items():
+            lines.append(f"multi-agency assessment of {name}: "
+                         f"{path.with_name(MULTIAGENCY_FILE)}")
+            lines.append(f"assessment of {name}: {path}")
     else:
         lines.append(f"multi-agency assessment: {result.report.with_name(MULTIAGENCY_FILE)}")
         lines.append(f"assessment: {result.report}")
