@@ -7,6 +7,7 @@ nothing new, and a run that adds one month.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -20,6 +21,8 @@ from _common import REALDATA, link_realdata, measured_stage_runner
 
 
 def main() -> int:
+    # the force extracts are pseudonymised at ingest: no key, no run (synthetic data only here)
+    os.environ.setdefault("SVNA_PSEUDONYM_KEY", "svna-demo-key-for-synthetic-data-only")
     base = Path(tempfile.mkdtemp(prefix="svna-bench-"))
     raw = base / "raw"
     if (REALDATA / "police-uk" / "cambridgeshire").is_dir():

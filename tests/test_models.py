@@ -387,6 +387,54 @@ TREND_LSOAS = [("E01000001", N, "Northby", 1000, 1), ("E01000002", N, "Northby",
                ("E01000003", N, "Northby", 2000, 5), ("E01000004", S, "Southby", 400, 5),
                ("E01000005", S, "Southby", 600, 10), ("E01000006", OUTBY, "Outby", 1000, 3)]
 
+# Nearest-point placement across grid cells (the join only looks at the 3 x 3 cells of
+# 0.01 deg latitude x 0.016 deg longitude around a search; cell = floor(coordinate / size)).
+X, Y = "E01000031", "E01000032"   # both Alpha; X is the right answer wherever it is named
+GRID_SEARCHES = [
+    # (search lat, lon, expected LSOA), the points it chooses between in GRID_POINTS
+    ("52.209500", "0.100000", X),    # g1: cell 5220; X 0.001 north in cell 5221, Y 0.006 south
+    ("52.255500", "0.111500", X),    # g2: lon cell 6; X 0.001 east in cell 7 (across 0.112)
+    ("52.309500", "0.111500", X),    # g3: X in the diagonal cell (5231, 7), Y 0.0075 south
+    ("52.355500", "-0.111500", X),   # g4: lon cell -7; X 0.001 west in cell -8 (across -0.112)
+    ("52.400500", "0.105000", None),  # g5: only point 0.0091 north: outside the 0.009 box
+    ("52.5", "0.2", X),              # g6: X and Y exactly 2^-7 deg south/north: lowest code
+]
+GRID_POINTS = [
+    ("52.210500", "0.100000", X), ("52.203500", "0.100000", Y),    # g1: 0.001 vs 0.006
+    # g2: 0.001 * cos(52.2555 deg) = 0.00061 vs 0.0115 * 0.612 = 0.00704
+    ("52.255500", "0.112500", X), ("52.255500", "0.100000", Y),
+    # g3: sqrt(0.001^2 + (0.001 * 0.611)^2) = 0.00117 vs 0.0075
+    ("52.310500", "0.112500", X), ("52.302000", "0.111500", Y),
+    ("52.355500", "-0.112500", X), ("52.355500", "-0.100000", Y),  # g4: as g2, mirrored
+    ("52.409600", "0.105000", Y),                                  # g5: 0.0091 > 0.009
+    ("52.4921875", "0.2", X), ("52.5078125", "0.2", Y),            # g6: both 0.0078125
+]
+
+
+@pytest.fixture(scope="module")
+def grid_edges(tmp_path_factory):
+    base = tmp_path_factory.mktemp("grid_edges")
+    raw = base / "raw"
+    write_reference(raw, [(X, A, "Alpha", 1500, 2), (Y, A, "Alpha", 1600, 4)])
+    police_file(raw, "2024-01", "street", STREET_HEADER, [
+        street_row(cid(f"p{i}"), "2024-01", lsoa, VSO, "", lon=lon, lat=lat)
+        for i, (lat, lon, lsoa) in enumerate(GRID_POINTS)])
+    police_file(raw, "2024-01", "stop-and-search", STOP_SEARCH_HEADER, [
+        search_row(f"2024-01-{day:02d}T10:00:00+00:00", lat, lon)
+        for day, (lat, lon, _) in enumerate(GRID_SEARCHES, start=1)])
+    pin_mtimes(raw)
+    con = build_warehouse(raw, base / "w.duckdb", [A])
+    yield con
+    con.close()
+
+
+def test_nearest_point_is_found_across_grid_cell_boundaries(grid_edges):
+    got = rows_of(grid_edges, "SELECT placement, lsoa21_code FROM marts.fct_stop_search "
+                              "ORDER BY searched_at")
+    assert got == [("unplaced", None) if lsoa is None else ("nearest_point", lsoa)
+                   for _, _, lsoa in GRID_SEARCHES]
+
+
 
 def trend_records(month: str) -> list[tuple[str, str, int]]:
     """(LSOA, crime type, records) in one month of the 24-month fixture."""

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from svna.bulk import insert_rows
 from svna.datasets import Dataset, normalise_header
 from svna.mappings import Mapping
 from svna.pseudonymise import key_from_environment, pseudonymiser
@@ -563,8 +564,7 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
             if found.dataset.identifiers:  # the line as delivered would hold them unreplaced
                 rejects = [(line, column, f"{error} (text withheld: it holds identifiers)",
                             None) for line, column, error, _ in rejects]
-            con.executemany("INSERT INTO meta.rejects VALUES (?, ?, ?, ?, ?)",
-                            [[file_id, *r] for r in rejects])
+            insert_rows(con, "meta.rejects", [[file_id, *r] for r in rejects])
             notes.append(f"{len(rejects)} row(s) rejected, first at line {rejects[0][0]}")
         if found.ignored:
             notes.append("columns not read: " + ", ".join(found.ignored))

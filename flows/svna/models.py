@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
+from svna.bulk import insert_rows
 from svna.config import Config
 from svna.project import SQL_DIR
 from svna.stats import poisson_ci, proportion_ci, ratio_ci
@@ -94,10 +95,10 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
 def load_config_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.execute((SQL_DIR / "meta" / "config.sql").read_text(encoding="utf-8"))
     con.execute("INSERT INTO cfg.area VALUES (?, ?)", [config.area.name, config.area.slug])
-    con.executemany("INSERT INTO cfg.districts VALUES (?, ?)",
-                    [[code, i] for i, code in enumerate(config.area.districts)])
+    insert_rows(con, "cfg.districts",
+                [[code, i] for i, code in enumerate(config.area.districts)])
     sv, people = config.serious_violence, config.people
-    con.executemany("INSERT INTO cfg.settings VALUES (?, ?)", [
+    insert_rows(con, "cfg.settings", [
         ["suppression_threshold", config.suppression.threshold],
         ["top_lsoas", config.report.top_lsoas],
         ["sv_knife_or_firearm_flagged", sv.knife_or_firearm_flagged],
@@ -106,12 +107,12 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         ["completeness_threshold", people.completeness_threshold],
     ])
     groups = sv.groups + (["sexual_offences"] if sv.sexual_offences else [])
-    con.executemany("INSERT INTO cfg.sv_groups VALUES (?)", [[g] for g in dict.fromkeys(groups)])
+    insert_rows(con, "cfg.sv_groups", [[g] for g in dict.fromkeys(groups)])
     explicit = [[c, True] for c in sv.include_codes] + [[c, False] for c in sv.exclude_codes]
     if explicit:
-        con.executemany("INSERT INTO cfg.sv_codes VALUES (?, ?)", explicit)
+        insert_rows(con, "cfg.sv_codes", explicit)
     bounds = people.age_bands
-    con.executemany("INSERT INTO cfg.age_bands VALUES (?, ?, ?)", [
+    insert_rows(con, "cfg.age_bands", [
         [low, high - 1 if high else None, f"{low}-{high - 1}" if high else f"{low}+"]
         for low, high in zip(bounds, bounds[1:] + [None], strict=True)])
     load_intervention_tables(con, config)
@@ -130,7 +131,7 @@ def load_intervention_tables(con: duckdb.DuckDBPyConnection, config: Config) -> 
             units += [[number, "comparison", item.comparison.kind, code]
                       for code in item.comparison.codes]
     if units:
-        con.executemany("INSERT INTO cfg.intervention_units VALUES (?, ?, ?, ?)", units)
+        insert_rows(con, "cfg.intervention_units", units)
 
 
 def load_seeds(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from svna.bulk import insert_rows
 from svna.datasets import Dataset, normalise_header
 from svna.project import EXPECTATIONS_DIR
 from svna.warehouse import quote_ident
@@ -345,8 +346,8 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, ds: Dataset, suite: Suite, f
     lines = sorted({line for line, *_ in rows})
     if len(lines) > QUARANTINE_MAX_SHARE * max(broken[0].element_count, 1):
         return None
-    con.executemany("INSERT INTO meta.quarantine VALUES (?, ?, ?, ?)",
-                    [[file_id, line, kind, column] for line, kind, column in rows])
+    insert_rows(con, "meta.quarantine",
+                [[file_id, line, kind, column] for line, kind, column in rows])
     return Result({"type": "svna_rows_quarantined", "kwargs": {}, "severity": "warning"},
                   False, broken[0].element_count, len(lines),
                   100.0 * len(lines) / max(broken[0].element_count, 1),
@@ -375,8 +376,11 @@ def run_validation(con: duckdb.DuckDBPyConnection, datasets: tuple[Dataset, ...]
         ).fetchall()
         loaded = {fid: json.loads(h) for fid, st, h, *_ in pending if st == "loaded"}
         results = validate_loaded(con, ds, suite, loaded)
+        file_ids = [fid for fid, *_ in pending]
+        con.execute("DELETE FROM meta.quarantine WHERE file_id IN (SELECT unnest(?::INTEGER[]))",
+                    [file_ids])
+        recorded, verdicts = [], []
         for fid, status, header, rejected, message in pending:
-            con.execute("DELETE FROM meta.quarantine WHERE file_id = ?", [fid])
             if status == "loaded":
                 res = results[fid]
                 verdict = file_status(res, rejected or 0)
@@ -391,22 +395,34 @@ def run_validation(con: duckdb.DuckDBPyConnection, datasets: tuple[Dataset, ...]
                     res.append(Result({"type": "svna_file_is_readable", "kwargs": {},
                                        "severity": "critical"}, False, 0, 1, 100.0,
                                       [{"line": None, "value": message}]))
-            _record(con, run_id, fid, ds.name, res)
-            con.execute("UPDATE meta.files SET validation = ?, suite_sha = ? WHERE file_id = ?",
-                        [verdict, suite.sha256, fid])
+            recorded += _result_rows(run_id, fid, ds.name, res)
+            verdicts.append(verdict)
             tally[verdict] += 1
+        _record(con, file_ids, recorded, verdicts, suite.sha256)
     return tally
 
 
-def _record(con, run_id: str, file_id: int, dataset: str, results: list[Result]) -> None:
-    con.execute("DELETE FROM meta.validation_results WHERE file_id = ?", [file_id])
-    con.executemany(
-        "INSERT INTO meta.validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [[run_id, file_id, dataset, r.expectation["type"], r.column,
-          json.dumps(r.expectation.get("kwargs", {}), sort_keys=True),
-          severity(r.expectation), r.success, r.element_count, r.unexpected_count,
-          r.unexpected_percent, json.dumps(r.sample, default=str)] for r in results],
-    )
+def _result_rows(run_id: str, file_id: int, dataset: str, results: list[Result]) -> list[list]:
+    """meta.validation_results rows of one file."""
+    return [[run_id, file_id, dataset, r.expectation["type"], r.column,
+             json.dumps(r.expectation.get("kwargs", {}), sort_keys=True),
+             severity(r.expectation), r.success, r.element_count, r.unexpected_count,
+             r.unexpected_percent, json.dumps(r.sample, default=str)] for r in results]
+
+
+def _record(con, file_ids: list[int], rows: list[list], verdicts: list[str],
+            suite_sha: str) -> None:
+    """Replace the files' results and set their verdicts: a few statements for all files (one
+    statement per row or file cost about 9 ms each)."""
+    if not file_ids:
+        return
+    con.execute("DELETE FROM meta.validation_results "
+                "WHERE file_id IN (SELECT unnest(?::INTEGER[]))", [file_ids])
+    insert_rows(con, "meta.validation_results", rows)
+    con.execute("UPDATE meta.files SET validation = v.verdict, suite_sha = ? "
+                "FROM (SELECT unnest(?::INTEGER[]) AS file_id, "
+                "unnest(?::VARCHAR[]) AS verdict) AS v "
+                "WHERE meta.files.file_id = v.file_id", [suite_sha, file_ids, verdicts])
 
 
 def run_with_gx_pandas(frame, suite: Suite) -> list[dict]:

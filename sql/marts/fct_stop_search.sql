@@ -1,8 +1,18 @@
 -- Stop and search records placed in an LSOA. The files carry coordinates but no LSOA, so a
 -- search is placed at the LSOA of the street-level map point with the same coordinates (the
--- same anonymised points serve both), else of the nearest map point within about 1 km.
+-- same anonymised points serve both), else of the nearest map point within about 1 km (within
+-- 0.009 degrees of latitude and 0.015 of longitude; equally near points: the lowest LSOA code).
+-- Speed: only searches with no point at their coordinates look for the nearest one, and only
+-- among points of the 3 x 3 grid cells around them. A cell (0.01 x 0.016 degrees) is larger
+-- than the search box, so every point in the box lies in a neighbouring cell even after
+-- floating-point rounding; the box filter then keeps exactly the points the rule allows.
 WITH points AS (
-    SELECT longitude, latitude, min(lsoa21_code) AS lsoa21_code
+    SELECT
+        longitude,
+        latitude,
+        min(lsoa21_code) AS lsoa21_code,
+        floor(latitude / 0.01)::BIGINT AS cell_lat,
+        floor(longitude / 0.016)::BIGINT AS cell_lon
     FROM {{ ref('fct_street_records') }}
     WHERE lsoa21_code IS NOT NULL AND longitude IS NOT NULL AND latitude IS NOT NULL
     GROUP BY longitude, latitude
@@ -16,17 +26,34 @@ exact AS (
     FROM searches AS s
     JOIN points AS p USING (longitude, latitude)
 ),
+unmatched AS (
+    SELECT
+        s.search_id,
+        s.longitude,
+        s.latitude,
+        floor(s.latitude / 0.01)::BIGINT AS cell_lat,
+        floor(s.longitude / 0.016)::BIGINT AS cell_lon
+    FROM searches AS s
+    LEFT JOIN exact AS e USING (search_id)
+    WHERE e.search_id IS NULL AND s.latitude IS NOT NULL AND s.longitude IS NOT NULL
+),
+neighbour_cells AS (
+    SELECT u.*, u.cell_lat + d_lat.step AS near_lat, u.cell_lon + d_lon.step AS near_lon
+    FROM unmatched AS u
+    CROSS JOIN (VALUES (-1), (0), (1)) AS d_lat(step)
+    CROSS JOIN (VALUES (-1), (0), (1)) AS d_lon(step)
+),
 nearest AS (
     SELECT
         s.search_id,
         arg_min(p.lsoa21_code,
-                pow(p.latitude - s.latitude, 2)
-                + pow((p.longitude - s.longitude) * cos(radians(s.latitude)), 2)) AS lsoa21_code
-    FROM searches AS s
-    JOIN points AS p
-      ON p.latitude BETWEEN s.latitude - 0.009 AND s.latitude + 0.009
-     AND p.longitude BETWEEN s.longitude - 0.015 AND s.longitude + 0.015
-    WHERE s.search_id NOT IN (SELECT search_id FROM exact)
+                (pow(p.latitude - s.latitude, 2)
+                 + pow((p.longitude - s.longitude) * cos(radians(s.latitude)), 2),
+                 p.lsoa21_code)) AS lsoa21_code
+    FROM neighbour_cells AS s
+    JOIN points AS p ON p.cell_lat = s.near_lat AND p.cell_lon = s.near_lon
+    WHERE p.latitude BETWEEN s.latitude - 0.009 AND s.latitude + 0.009
+      AND p.longitude BETWEEN s.longitude - 0.015 AND s.longitude + 0.015
     GROUP BY s.search_id
 )
 SELECT
