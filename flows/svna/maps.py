@@ -501,6 +501,15 @@ def _size_text(metres: int) -> str:
     return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres} m"
 
 
+def _most_common(values: pd.Series) -> str | None:
+    """The most frequent value, ties going to the first alphabetically, so that the same
+    records always name the same place whatever order they arrive in."""
+    counts = values.dropna().value_counts()
+    if counts.empty:
+        return None
+    return min(counts.index[counts == counts.max()])
+
+
 def grid_map(points: pd.DataFrame, *, value_label: str, area_name: str, top_n: int = 3,
              threshold: int = 1, cell_m: int | None = None, n_classes: int = 5
              ) -> dict[str, Any] | None:
@@ -580,8 +589,7 @@ def grid_map(points: pd.DataFrame, *, value_label: str, area_name: str, top_n: i
     alt += "."
     if top and "location" in cells:
         busiest = cells.merge(counted.loc[top, ["col", "row"]].assign(rank=range(1, len(top) + 1)))
-        places = busiest.groupby("rank")["location"].agg(
-            lambda s: s.dropna().value_counts().index[0] if s.notna().any() else None)
+        places = busiest.groupby("rank")["location"].agg(_most_common)
         named = [f"{rank} {place[0].lower()}{place[1:]}" if place.startswith("On or near ")
                  else f"{rank} around {place}"
                  for rank, place in places.items() if place]
