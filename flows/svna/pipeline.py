@@ -338,11 +338,7 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
         paths.processed / "exports", paths.processed / WAREHOUSE_FILE,
         reports={config.area.name: report_path(config)})
 
-    def stage(name, function, *args):
-        started = time.perf_counter()
-        value = stage_runner(name, function, *args)
-        result.timings[name] = round(time.perf_counter() - started, 3)
-        return value
+    stage = _timed(result, stage_runner)
 
     lock = _Lock(paths.processed, config.run.on_lock, config.run.wait_seconds)
     with lock, working_copy(paths.processed, run_id) as work:
@@ -380,6 +376,16 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
     return result
 
 
+def _timed(result: RefreshResult, stage_runner):
+    """A stage runner that also records each stage's wall time in result.timings."""
+    def stage(name, function, *args):
+        started = time.perf_counter()
+        value = stage_runner(name, function, *args)
+        result.timings[name] = round(time.perf_counter() - started, 3)
+        return value
+    return stage
+
+
 def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner,
                    area_runner) -> RefreshResult:
     """refresh() for many areas: ingest and validate once into the shared warehouse, build
@@ -392,11 +398,7 @@ def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner
         exports_path(config), paths.processed / WAREHOUSE_FILE,
         reports={a.name: report_path(config, a) for a in areas})
 
-    def stage(name, function, *args):
-        started = time.perf_counter()
-        value = stage_runner(name, function, *args)
-        result.timings[name] = round(time.perf_counter() - started, 3)
-        return value
+    stage = _timed(result, stage_runner)
 
     lock = _Lock(paths.processed, config.run.on_lock, config.run.wait_seconds)
     with lock, working_copy(paths.processed, run_id) as work:
@@ -539,12 +541,9 @@ def validate_new_files(config: Config, run_id: str | None = None,
         try:
             con.execute("INSERT INTO meta.runs VALUES (?, now(), NULL, 'running', NULL, NULL)",
                         [run_id])
-            started = time.perf_counter()
-            result.ingest = stage_runner("ingest", stage_ingest, con, config, run_id)
-            result.timings["ingest"] = round(time.perf_counter() - started, 3)
-            started = time.perf_counter()
-            result.validation = stage_runner("validate", stage_validate, con, config, run_id)
-            result.timings["validate"] = round(time.perf_counter() - started, 3)
+            stage = _timed(result, stage_runner)
+            result.ingest = stage("ingest", stage_ingest, con, config, run_id)
+            result.validation = stage("validate", stage_validate, con, config, run_id)
             write_validation_report(
                 con, work / "validation", datasets_mod.load_datasets(), run_id,
                 datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
