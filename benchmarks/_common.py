@@ -64,3 +64,25 @@ def run_measured(command: list[str], log: Path, env: dict | None = None,
     return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
             "peak_mb": usage.ru_maxrss / 1024, "returncode": child.returncode,
             "log": str(log)}
+
+
+def rule_counts(ds) -> list[str]:
+    """SQL aggregates for one plain DuckDB query of a dataset's suite: the row count, then per
+    column rule the count of unexpected values (uniqueness over the whole table, not per file).
+    The same rules svna evaluates, with its run parameters (today's date) filled in."""
+    from svna import validate, warehouse
+
+    counts = ["count(*)"]
+    for e in validate.load_suite(ds.suite_name).expectations:
+        if e["type"] not in validate.COLUMN_MAP:
+            continue
+        col = warehouse.quote_ident(e["kwargs"]["column"])
+        if e["type"] == "expect_column_values_to_be_unique":
+            counts.append(f"count({col}) - count(DISTINCT {col})")
+        elif e["type"] == "expect_column_values_to_not_be_null":
+            counts.append(f"count_if({col} IS NULL)")
+        else:
+            kw = validate._with_parameters(e["kwargs"], validate.run_parameters())
+            counts.append(f"count_if({col} IS NOT NULL AND "
+                          f"({validate.COLUMN_MAP[e['type']](col, kw)}))")
+    return counts

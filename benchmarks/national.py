@@ -32,31 +32,19 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from svna import datasets
+
 from _common import run_measured
 
-STREET_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-                 "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category",
-                 "Context"]
-OUTCOMES_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-                   "Location", "LSOA code", "LSOA name", "Outcome type"]
-STOP_SEARCH_HEADER = ["Type", "Date", "Part of a policing operation", "Policing operation",
-                      "Latitude", "Longitude", "Gender", "Age range", "Self-defined ethnicity",
-                      "Officer-defined ethnicity", "Legislation", "Object of search", "Outcome",
-                      "Outcome linked to object of search",
-                      "Removal of more than just outer clothing"]
-IMD_HEADER = ["lsoa21_code", "IMD_decile", "Income_decile", "Employment_decile",
-              "Education_decile", "Health_decile", "Crime_decile",
-              "Housing_and_Services_decile", "Environment_decile", "IMD_rank", "Income_rank",
-              "Employment_rank", "Education_rank", "Health_rank", "Crime_rank",
-              "Housing_and_Services_rank", "Environment_rank", "IMD_score", "Income_score",
-              "Employment_score", "Education_score", "Health_score", "Crime_score",
-              "Housing_and_Services_score", "Environment_score"]
-OFFENCES_HEADER = ["crime_reference", "recorded_date", "committed_from", "committed_to",
-                   "offence_code", "offence_description", "lsoa_code", "longitude", "latitude",
-                   "knife_flag", "firearm_flag", "domestic_abuse_flag", "outcome_code",
-                   "outcome_date"]
-VICTIMS_HEADER = ["crime_reference", "person_id", "age", "sex", "ethnicity", "repeat_victim"]
-SUSPECTS_HEADER = ["crime_reference", "person_id", "age", "sex", "ethnicity", "outcome_code"]
+# Headers as published, from the declarations (sql/staging/*.yml): one source for them.
+HEADERS = {d.name: list(d.columns) for d in datasets.load_datasets()}
+STREET_HEADER = HEADERS["police_uk_street"]
+OUTCOMES_HEADER = HEADERS["police_uk_outcomes"]
+STOP_SEARCH_HEADER = HEADERS["police_uk_stop_search"]
+IMD_HEADER = HEADERS["ref_imd2025"]
+OFFENCES_HEADER = HEADERS["force_offences"]
+VICTIMS_HEADER = HEADERS["force_victims"]
+SUSPECTS_HEADER = HEADERS["force_suspects"]
 
 # The 43 territorial forces (data.police.uk slugs) and a rough share of the records of
 # England and Wales (the Metropolitan Police about a sixth, the City of London a sliver).
@@ -469,27 +457,15 @@ print(json.dumps({"status": result.status, "timings": result.timings, "stages": 
 DUCKDB_CHILD = """
 import json, sys, time
 import duckdb
-from svna import datasets, validate, warehouse
+from svna import datasets
+from _common import rule_counts
 con = duckdb.connect(sys.argv[1], read_only=True)
 parts = []
 for ds in datasets.load_datasets():
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
                        "AND table_name = ?", [ds.name]).fetchall()[0][0]:
         continue
-    counts = ["count(*)"]
-    for e in validate.load_suite(ds.suite_name).expectations:
-        if e["type"] not in validate.COLUMN_MAP:
-            continue
-        col = warehouse.quote_ident(e["kwargs"]["column"])
-        if e["type"] == "expect_column_values_to_be_unique":
-            counts.append(f"count({col}) - count(DISTINCT {col})")
-        elif e["type"] == "expect_column_values_to_not_be_null":
-            counts.append(f"count_if({col} IS NULL)")
-        else:
-            kw = validate._with_parameters(e["kwargs"], validate.run_parameters())
-            counts.append(f"count_if({col} IS NOT NULL AND "
-                          f"({validate.COLUMN_MAP[e['type']](col, kw)}))")
-    parts.append(f"SELECT '{ds.name}' AS dataset, [{', '.join(counts)}] AS counts "
+    parts.append(f"SELECT '{ds.name}' AS dataset, [{', '.join(rule_counts(ds))}] AS counts "
                  f"FROM {ds.raw_table}")
 started = time.perf_counter()
 rows = con.execute(" UNION ALL ".join(parts)).fetchall()
@@ -501,24 +477,14 @@ print(json.dumps({"seconds": seconds, "counts": {d: c for d, c in rows}}))
 STREET_CSV_CHILD = """
 import json, sys, time
 import duckdb
-from svna import datasets, validate, warehouse
+from svna import datasets
+from _common import rule_counts
 ds = next(d for d in datasets.load_datasets() if d.name == "police_uk_street")
-counts = ["count(*)"]
-for e in validate.load_suite(ds.suite_name).expectations:
-    if e["type"] not in validate.COLUMN_MAP:
-        continue
-    col = warehouse.quote_ident(e["kwargs"]["column"])
-    if e["type"] == "expect_column_values_to_be_unique":
-        counts.append(f"count({col}) - count(DISTINCT {col})")
-    elif e["type"] == "expect_column_values_to_not_be_null":
-        counts.append(f"count_if({col} IS NULL)")
-    else:
-        counts.append(f"count_if({col} IS NOT NULL AND "
-                      f"({validate.COLUMN_MAP[e['type']](col, e['kwargs'])}))")
 columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in ds.columns) + "}"
 started = time.perf_counter()
-row = duckdb.execute(f"SELECT {', '.join(counts)} FROM read_csv('{sys.argv[1]}', header = true, "
-                     f"columns = {columns}, quote = '\\"', escape = '\\"')").fetchall()[0]
+row = duckdb.execute(f"SELECT {', '.join(rule_counts(ds))} FROM read_csv('{sys.argv[1]}', "
+                     f"header = true, columns = {columns}, quote = '\\"', escape = '\\"')"
+                     ).fetchall()[0]
 print(json.dumps({"seconds": time.perf_counter() - started, "counts": list(row)}))
 """
 

@@ -286,8 +286,7 @@ def build_area(area_config: dict, shared_warehouse: str, work_dir: str,
                     "fingerprint = ? WHERE run_id = ?", [fingerprint, run_id])
     finally:
         con.close()
-    if (work / (WAREHOUSE_FILE + ".wal")).exists():
-        raise RuntimeError(f"{work / WAREHOUSE_FILE} was not checkpointed; not publishing")
+    _check_checkpointed(work)
     return {"area": config.area.name, "timings": timings,
             "built_by": f"{socket.gethostname()}:{os.getpid()}",
             "outputs": {name: str(path) for name, path in outputs.items()},
@@ -345,15 +344,9 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
         con = connect(work / WAREHOUSE_FILE)
         outputs = {}
         try:
-            con.execute("INSERT INTO meta.runs VALUES (?, now(), NULL, 'running', NULL, NULL)",
-                        [run_id])
-            result.ingest = stage("ingest", stage_ingest, con, config, run_id)
-            result.validation = stage("validate", stage_validate, con, config, run_id)
-            fingerprint = inputs_fingerprint(con, config)
-            last = first_row(
-                con, "SELECT fingerprint FROM meta.runs WHERE status IN ('succeeded', 'unchanged') "
-                "ORDER BY started_at DESC LIMIT 1")
-            if not force and last and last[0] == fingerprint and result.report.exists():
+            fingerprint, unchanged = _ingest_and_validate(con, config, run_id, stage, result,
+                                                          force)
+            if unchanged:
                 result.status = "unchanged"
             else:
                 stage("assess", stage_assess, con, config)
@@ -363,17 +356,44 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
                 "WHERE run_id = ?", [result.status, fingerprint, run_id])
         finally:
             con.close()
-        if (work / (WAREHOUSE_FILE + ".wal")).exists():
-            raise RuntimeError(f"{work / WAREHOUSE_FILE} was not checkpointed; not publishing")
-        destinations = published_locations(config)
-        if set(outputs) - set(destinations):
-            raise RuntimeError(f"published_locations() does not say where to publish "
-                               f"{sorted(set(outputs) - set(destinations))}")
+        _check_checkpointed(work)
         publish(paths.processed, run_id,
-                [(built, destinations[name]) for name, built in outputs.items()]
+                _placed(outputs, published_locations(config))
                 + [(work / WAREHOUSE_FILE, result.warehouse)])  # the warehouse last
     log.info("refresh %s %s: %s", run_id, result.status, result.report)
     return result
+
+
+def _ingest_and_validate(con, config: Config, run_id: str, stage, result: RefreshResult,
+                         force: bool) -> tuple[str, bool]:
+    """The start every refresh shares: the run recorded, new files ingested and validated.
+    Returns the inputs' fingerprint and whether nothing changed since the last good run (same
+    fingerprint, its reports still there), so there is nothing to rebuild."""
+    con.execute("INSERT INTO meta.runs VALUES (?, now(), NULL, 'running', NULL, NULL)",
+                [run_id])
+    result.ingest = stage("ingest", stage_ingest, con, config, run_id)
+    result.validation = stage("validate", stage_validate, con, config, run_id)
+    fingerprint = inputs_fingerprint(con, config)
+    last = first_row(
+        con, "SELECT fingerprint FROM meta.runs WHERE status IN ('succeeded', 'unchanged') "
+        "ORDER BY started_at DESC LIMIT 1")
+    unchanged = bool(not force and last and last[0] == fingerprint
+                     and all(path.exists() for path in result.reports.values()))
+    return fingerprint, unchanged
+
+
+def _check_checkpointed(work: Path) -> None:
+    if (work / (WAREHOUSE_FILE + ".wal")).exists():
+        raise RuntimeError(f"{work / WAREHOUSE_FILE} was not checkpointed; not publishing")
+
+
+def _placed(outputs: dict[str, Path], destinations: dict[str, Path]) -> list[tuple[Path, Path]]:
+    """(built, where it is published) for each output; an output with no place is an error."""
+    unknown = set(outputs) - set(destinations)
+    if unknown:
+        raise RuntimeError(f"published_locations() does not say where to publish "
+                           f"{sorted(unknown)}")
+    return [(built, destinations[name]) for name, built in outputs.items()]
 
 
 def _timed(result: RefreshResult, stage_runner):
@@ -404,16 +424,8 @@ def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner
     with lock, working_copy(paths.processed, run_id) as work:
         con = connect(work / WAREHOUSE_FILE)
         try:
-            con.execute("INSERT INTO meta.runs VALUES (?, now(), NULL, 'running', NULL, NULL)",
-                        [run_id])
-            result.ingest = stage("ingest", stage_ingest, con, config, run_id)
-            result.validation = stage("validate", stage_validate, con, config, run_id)
-            fingerprint = inputs_fingerprint(con, config)
-            last = first_row(
-                con, "SELECT fingerprint FROM meta.runs WHERE status IN ('succeeded', 'unchanged') "
-                "ORDER BY started_at DESC LIMIT 1")
-            unchanged = bool(not force and last and last[0] == fingerprint
-                             and all(path.exists() for path in result.reports.values()))
+            fingerprint, unchanged = _ingest_and_validate(con, config, run_id, stage, result,
+                                                          force)
             if unchanged:
                 result.status = "unchanged"
             else:
@@ -442,17 +454,11 @@ def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner
                 "WHERE run_id = ?", [result.status, fingerprint, run_id])
         finally:
             con.close()
-        if (work / (WAREHOUSE_FILE + ".wal")).exists():
-            raise RuntimeError(f"{work / WAREHOUSE_FILE} was not checkpointed; not publishing")
+        _check_checkpointed(work)
         outputs = [] if unchanged else [(work / "validation", result.validation_report.parent)]
         for area, area_built in zip(areas if built else [], built, strict=True):
-            destinations = published_locations(config, area)
-            unknown = set(area_built["outputs"]) - set(destinations)
-            if unknown:
-                raise RuntimeError(f"published_locations() does not say where to publish "
-                                   f"{sorted(unknown)}")
-            outputs += [(Path(path), destinations[name])
-                        for name, path in area_built["outputs"].items()]
+            outputs += _placed({name: Path(path) for name, path in area_built["outputs"].items()},
+                               published_locations(config, area))
             outputs.append((Path(area_built["warehouse"]), area_warehouse_path(config, area)))
         publish(paths.processed, run_id,
                 outputs + [(work / WAREHOUSE_FILE, result.warehouse)])  # the warehouse last
