@@ -497,3 +497,32 @@ def test_empty_tables_and_no_stop_and_search_or_force_extract(db26, tmp_path):
     _assert_clean(empty, NO_FORCE_SECTIONS)
     assert "<figure" not in empty
     assert "needs 24 months" in _section(empty, "comparison", "rates")
+
+
+def test_an_area_of_more_districts_than_the_document_holds_shows_the_busiest(db26, page26,
+                                                                             tmp_path):
+    """district_tables: 1 keeps the district with the most serious violence in the latest 12
+    months; its suppressed tables are those of the full document (suppression saw both)."""
+    con = duckdb.connect(str(db26), read_only=True)
+    volumes = dict(con.execute(
+        "SELECT geography_name, latest_12 FROM assessment.period_comparison "
+        "WHERE geography_level = 'district' AND category = 'Serious violence'").fetchall())
+    con.close()
+    busiest, *others = sorted(volumes, key=volumes.get, reverse=True)
+    assert others and volumes[busiest] > max(volumes[o] for o in others)
+    page = _render(db26, tmp_path, _config(threshold=50, report={"district_tables": 1}))
+    assert (f"This area has {len(volumes)} districts: the district tables and charts show the "
+            "1 with") in _visible_text(page)
+    assert "districts: the district tables" not in _visible_text(page26)
+    for section in ("trends", "rates", "outcomes", "stop-search", "youth"):
+        full, cut = (_section(p, section).replace(demo.DEMO_AREA_NAME, "the area")
+                     for p in (page26, page))  # the area's name holds two district names
+        assert all(name in full for name in volumes), section
+        assert busiest in cut and not any(name in cut for name in others), section
+
+    def district_tables(page: str) -> str:
+        section = _section(page, "stop-search")
+        start = section.index(f"<summary>{busiest}</summary>")
+        return section[start:section.index("</details>", start)]
+
+    assert district_tables(page) == district_tables(page26)

@@ -214,6 +214,9 @@ class Intervention(_Strict):
 
 class Report(_Strict):
     top_lsoas: int = Field(default=20, ge=1, le=500)
+    # Districts given their own tables and lines in the documents, those with the most serious
+    # violence first (every force has fewer); the exports always hold every district.
+    district_tables: int = Field(default=40, ge=1, le=1000)
     protective_marking: str = "OFFICIAL"
     # LSOA 2021 boundaries (GeoJSON, GeoPackage or shapefile) for the maps; without them the
     # maps fall back to a grid of record locations. Relative like the paths.

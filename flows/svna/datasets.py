@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -73,5 +73,6 @@ def load_datasets(sql_dir: Path = SQL_DIR) -> tuple[Dataset, ...]:
     return datasets
 
 
+@lru_cache(maxsize=4096)  # every file's header is matched against every declaration
 def normalise_header(name: str) -> str:
     return re.sub(r"\s+", " ", name.replace("\ufeff", "")).strip().lower()

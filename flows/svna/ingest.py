@@ -378,7 +378,22 @@ def ingest(
     """Load new and changed files; unchanged ones (same path, size and mtime, and the same
     version of the mapping they were read with) are not read again."""
     ensure_raw_tables(con, datasets)
+    # one transaction: a commit per statement cost milliseconds a file (thousands of files a
+    # year nationally); a failure leaves nothing half-recorded
+    con.begin()
+    try:
+        summary = _ingest_files(con, raw_dir, datasets, run_id, mappings)
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+    return summary
+
+
+def _ingest_files(con, raw_dir: Path, datasets: tuple[Dataset, ...], run_id: str,
+                  mappings: tuple[Mapping, ...]) -> IngestSummary:
     summary = IngestSummary()
+    ledger = _Ledger(con)
     mapping_sha = {m.name: m.sha256 for m in mappings}
     known: dict[str, list[tuple]] = {}
     for row in con.execute(
@@ -405,7 +420,7 @@ def ingest(
             scan = scan_bytes(path)
         except OSError as exc:  # permissions, I/O: report it, keep going, retry next run
             summary.not_loaded.append(rel)
-            _record_file(con, {"path": rel, "run_id": run_id, "status": "not_loaded",
+            ledger.record({"path": rel, "run_id": run_id, "status": "not_loaded",
                                "message": f"cannot be read: {exc.strerror or exc}"})
             continue
         if prev and mappings_same and all(p[3] == scan.sha256 for p in prev):
@@ -417,19 +432,20 @@ def ingest(
                 "run_id": run_id}
         if scan.not_text:  # an image or a workbook renamed .csv: nothing in it to read
             summary.not_loaded.append(rel)
-            _record_file(con, base | {"path": rel, "status": "not_loaded",
-                                      "message": scan.not_text})
+            ledger.record(base | {"path": rel, "status": "not_loaded",
+                                  "message": scan.not_text})
             continue
         try:
             tables = read_tables(path, rel) if scan.size else [Table(rel, path, "csv", None)]
         except Exception as exc:  # a corrupt or protected workbook, a broken Parquet file
             summary.not_loaded.append(rel)
-            _record_file(con, base | {"path": rel, "status": "not_loaded",
-                                      "message": _why_unreadable(path, exc)})
+            ledger.record(base | {"path": rel, "status": "not_loaded",
+                                  "message": _why_unreadable(path, exc)})
             continue
         for table in tables:
-            _ingest_table(con, table, scan, base, datasets, mappings, summary,
+            _ingest_table(con, ledger, table, scan, base, datasets, mappings, summary,
                           (number, len(files)))
+    ledger.write()
     summary.removed = _deactivate_removed(con, present)
     return summary
 
@@ -483,9 +499,9 @@ def _header_with_other_delimiter(table: Table, datasets, mappings):
     return None
 
 
-def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappings,
+def _ingest_table(con, ledger: _Ledger, table: Table, scan: ByteScan, base: dict, datasets, mappings,
                   summary: IngestSummary, progress: tuple[int, int] = (1, 1)) -> None:
-    file_id = _next_file_id(con)  # needed before the row is recorded: rows carry it
+    file_id = ledger.new_file_id()  # needed before the row is recorded: rows carry it
     entry = base | {
         "file_id": file_id, "path": table.rel, "dataset": None, "delivery_key": None,
         "header": None, "status": "not_loaded", "rows_read": 0, "rows_loaded": 0,
@@ -516,11 +532,9 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
     else:
         header_seen = None  # not a header we know: it may be a row of data, so not kept
     entry["header"] = json.dumps(header_seen) if header_seen is not None else None
-    same = first_row(
-        con, "SELECT path FROM meta.files WHERE content_key = ? AND status = 'loaded' "
-        "ORDER BY file_id", [content_key])
+    same = ledger.loaded.get(content_key)
     if same:
-        entry.update(status="duplicate", message=f"same content as {same[0]}; not loaded again")
+        entry.update(status="duplicate", message=f"same content as {same}; not loaded again")
         summary.duplicates.append(table.rel)
     elif scan.size == 0 or not header:
         entry["message"] = "empty file: no header row"
@@ -579,24 +593,46 @@ def _ingest_table(con, table: Table, scan: ByteScan, base: dict, datasets, mappi
         summary.loaded.append(table.rel)
         summary.rows_loaded += loaded
         summary.rows_rejected += len(rejects)
-    _record_file(con, entry)
+    ledger.record(entry)
     # per-file progress for the analyst (the CLI draws a bar from `progress` on a terminal)
     log.info("file %d of %d, %s: %s (%s)", *progress, table.rel, entry["status"],
              entry["message"] or f"{entry['rows_loaded']:,} rows", extra={"progress": progress})
 
 
-def _next_file_id(con) -> int:
-    return first_row(con, "SELECT coalesce(max(file_id), 0) + 1 FROM meta.files")[0]
+class _Ledger:
+    """meta.files rows of this ingest, written together at its end (a statement per file cost
+    milliseconds), with the file ids and loaded contents that later files are checked against."""
 
+    def __init__(self, con) -> None:
+        self.con = con
+        self.entries: list[dict] = []
+        rows = con.execute("SELECT file_id, path, content_key, status FROM meta.files "
+                           "ORDER BY file_id").fetchall()
+        self.last_id = max((r[0] for r in rows), default=0)
+        self.loaded: dict[str, str] = {}  # content key -> the path first loaded with it
+        for _, path, key, status in rows:
+            if status == "loaded":
+                self.loaded.setdefault(key, path)
 
-def _record_file(con, entry: dict) -> None:
-    if "file_id" not in entry:
-        entry = {"file_id": _next_file_id(con)} | entry
-    cols = list(entry)
-    con.execute(
-        f"INSERT INTO meta.files ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-        [entry[c] for c in cols],
-    )
+    def new_file_id(self) -> int:
+        self.last_id += 1
+        return self.last_id
+
+    def record(self, entry: dict) -> None:
+        if "file_id" not in entry:
+            entry = {"file_id": self.new_file_id()} | entry
+        if entry["status"] == "loaded":
+            self.loaded.setdefault(entry["content_key"], entry["path"])
+        self.entries.append(entry)
+
+    def write(self) -> None:
+        columns = [c for c, in self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'meta' "
+            "AND table_name = 'files' ORDER BY column_index").fetchall()]
+        defaults = {"active": False}
+        insert_rows(self.con, "meta.files", [[e.get(c, defaults.get(c)) for c in columns]
+                                             for e in self.entries])
+        self.entries.clear()
 
 
 def _load_rows(con, table: Table, file_id: int, found: Recognition, scan: ByteScan):
@@ -654,15 +690,13 @@ def _load_csv_fast(con, table: Table, file_id: int, ds: Dataset, scan: ByteScan)
         f"svna_pseudonym({quote_ident(by_normal[normalise_header(c)])})" if c in ds.identifiers
         else quote_ident(by_normal[normalise_header(c)]) for c in ds.columns)
     target = f"{ds.raw_table} (_file_id, _line, {', '.join(quote_ident(c) for c in ds.columns)})"
-    before = first_row(con, f"SELECT count(*) FROM {ds.raw_table}")[0]
-    con.execute(
-        f"INSERT INTO {target} SELECT ?, row_number() OVER () + 1, {select} "
+    loaded = first_row(
+        con, f"INSERT INTO {target} SELECT ?, row_number() OVER () + 1, {select} "
         "FROM read_csv(?, columns = ?, header = true, delim = ',', quote = '\"', "
         "escape = '\"', auto_detect = false, strict_mode = true, encoding = 'utf-8', "
         "store_rejects = true, rejects_table = 'svna_rejects', rejects_scan = 'svna_scans')",
         [file_id, str(table.path), {f"c{i}": "VARCHAR" for i in range(len(table.header))}],
-    )
-    loaded = first_row(con, f"SELECT count(*) FROM {ds.raw_table}")[0] - before
+    )[0]
     rejected = first_row(con, "SELECT count(*) FROM svna_rejects")[0]
     con.execute("DROP TABLE IF EXISTS svna_rejects; DROP TABLE IF EXISTS svna_scans")
     data_lines = scan.newlines - 1 + (0 if scan.ends_with_newline else 1)

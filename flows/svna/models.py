@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cache
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -75,13 +76,15 @@ def render_all(models: dict[str, Model]) -> tuple[dict[str, str], dict[str, set[
     return sql, deps
 
 
+# Cached: SQL calls them once per row, mostly on the same small counts, and each limit is a
+# scipy quantile (tens of microseconds); hundreds of districts made that seconds.
 SQL_FUNCTIONS = {
-    "poisson_lower": (lambda n: poisson_ci(n, "lower"), ["DOUBLE"]),
-    "poisson_upper": (lambda n: poisson_ci(n, "upper"), ["DOUBLE"]),
-    "ratio_lower": (lambda a, b: ratio_ci(a, b, "lower"), ["DOUBLE", "DOUBLE"]),
-    "ratio_upper": (lambda a, b: ratio_ci(a, b, "upper"), ["DOUBLE", "DOUBLE"]),
-    "proportion_lower": (lambda k, n: proportion_ci(k, n, "lower"), ["DOUBLE", "DOUBLE"]),
-    "proportion_upper": (lambda k, n: proportion_ci(k, n, "upper"), ["DOUBLE", "DOUBLE"]),
+    "poisson_lower": (cache(lambda n: poisson_ci(n, "lower")), ["DOUBLE"]),
+    "poisson_upper": (cache(lambda n: poisson_ci(n, "upper")), ["DOUBLE"]),
+    "ratio_lower": (cache(lambda a, b: ratio_ci(a, b, "lower")), ["DOUBLE", "DOUBLE"]),
+    "ratio_upper": (cache(lambda a, b: ratio_ci(a, b, "upper")), ["DOUBLE", "DOUBLE"]),
+    "proportion_lower": (cache(lambda k, n: proportion_ci(k, n, "lower")), ["DOUBLE", "DOUBLE"]),
+    "proportion_upper": (cache(lambda k, n: proportion_ci(k, n, "upper")), ["DOUBLE", "DOUBLE"]),
 }
 
 

@@ -125,7 +125,9 @@ def render_baseline(con: duckdb.DuckDBPyConnection, out_path: Path, *, config: C
                     run_id: str, generated_at: str, validation_href: str | None) -> Path:
     """Write the baseline assessment for `config.area` to `out_path` and return the path."""
     frames = load_frames(con)
+    left_out = mark_districts_shown(frames, config.report.district_tables)
     context = build_context(frames, config)
+    context["districts_left_out"] = left_out
     context.update(run_id=run_id, generated_at=generated_at, validation_href=validation_href)
     html = _environment().get_template("baseline.html.j2").render(**context)
     out_path = Path(out_path)
@@ -143,6 +145,30 @@ def load_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     for schema, name in OTHER_TABLES:
         frames[name] = _read(con, schema, name)
     return frames
+
+
+def mark_districts_shown(frames: dict[str, pd.DataFrame], limit: int) -> dict[str, int] | None:
+    """Mark each row of every geography table `_in_document`: the area, and the `limit`
+    districts with the most serious violence in the latest 12 months (an area of hundreds of
+    districts would fill a thousand pages). Rows are dropped only after suppression, which
+    must see every district. Returns {shown, total} when districts were left out."""
+    tables = [f for f in frames.values() if {"geography_level", "geography_order"} <= set(f)]
+    districts = {o for f in tables for o in f.loc[f["geography_level"] == "district",
+                                                      "geography_order"]}
+    if len(districts) <= limit:
+        return None
+    volume = {r["geography_order"]: r["latest_12"] or 0 for r in _records(_where(
+        frames["period_comparison"], category=SV, geography_level="district"))}
+    shown = sorted(districts, key=lambda o: (-volume.get(o, 0), o))[:limit]
+    for frame in tables:
+        frame["_in_document"] = ((frame["geography_level"] != "district")
+                                 | frame["geography_order"].isin(shown))
+    return {"shown": limit, "total": len(districts)}
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the geographies the document shows (see mark_districts_shown)."""
+    return frame[frame["_in_document"]] if "_in_document" in frame else frame
 
 
 def _read(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFrame:
@@ -902,13 +928,15 @@ def _where(frame: pd.DataFrame, sort: list[str] | None = None, **equal: Any) -> 
 
 def _geography_groups(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """[{name, level, rows}] in geography order: the area first, then the districts."""
+    frame = _shown(frame)
     if frame.empty:
         return []
-    return [
-        {"name": rows["geography_name"].iloc[0], "level": rows["geography_level"].iloc[0],
-         "rows": _records(rows)}
-        for _, rows in frame.groupby("geography_order", sort=True)
-    ]
+    by_geography: dict[Any, list[dict[str, Any]]] = {}
+    # one conversion for the whole frame: an area may have hundreds of districts
+    for record in _records(frame.sort_values("geography_order", kind="stable")):
+        by_geography.setdefault(record["geography_order"], []).append(record)
+    return [{"name": rows[0]["geography_name"], "level": rows[0]["geography_level"],
+             "rows": rows} for rows in by_geography.values()]
 
 
 def _area(groups: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -959,7 +987,7 @@ def _stop_search(frame: pd.DataFrame, threshold: int) -> list[dict[str, Any]]:
     present = set(safe["dimension"])
     dims = [d for d in SEARCH_DIMENSIONS if d in present] + sorted(present - set(SEARCH_DIMENSIONS))
     geographies = []
-    for _, geo in safe.groupby("geography_order", sort=True):
+    for _, geo in _shown(safe).groupby("geography_order", sort=True):
         dimensions = []
         for dim in dims:
             rows = geo[geo["dimension"] == dim]
@@ -1225,7 +1253,7 @@ def _youth(frame: pd.DataFrame, threshold: int, age_labels: list[str]) -> list[d
     bands += [b for b in present if b not in bands and b != "Age not recorded"]
     bands += ["Age not recorded"] if "Age not recorded" in present else []
     groups = []
-    for _, geo in safe.groupby("geography_order", sort=True):
+    for _, geo in _shown(safe).groupby("geography_order", sort=True):
         cells = _cells(geo, "people", "age_band", "role")
         rows = []
         for band in bands:
@@ -1563,6 +1591,7 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
     period = _one_row(frames["reporting_period"])
     trend, rates, lsoas = frames["monthly_trend"], frames["rates"], frames["lsoa_concentration"]
     sv_trend = _where(trend, category=SV, sort=["geography_order", "month"])
+    shown_trend = _shown(sv_trend)
     comparison = _comparison(frames["period_comparison"])
     concentration = _one_row(frames["concentration_summary"])
     deprivation, outcomes = frames["deprivation"], frames["outcomes"]
@@ -1571,8 +1600,9 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
                     if d["name"] == "Object of search"), [])
     all_crime = {r["geography_code"]: r["rate_per_1000"]
                  for r in _records(_where(rates, category="All crime"))}
-    monthly = (sv_trend.pivot_table(index="month", columns="geography_order", values="incidents",
-                                    aggfunc="sum") if not sv_trend.empty else pd.DataFrame())
+    monthly = (shown_trend.pivot_table(index="month", columns="geography_order",
+                                       values="incidents", aggfunc="sum")
+               if not shown_trend.empty else pd.DataFrame())
     top_n = config.report.top_lsoas
     force = _force(frames, config)
     summary = _summary(area_name, period, comparison, rates, concentration, deprivation)
@@ -1587,10 +1617,10 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
         "force": force,
         "figures": {
             "trend": trend_figure(_where(sv_trend, geography_level="area"), area_name),
-            "districts": district_trend_figure(_where(sv_trend, geography_level="district")),
+            "districts": district_trend_figure(_where(shown_trend, geography_level="district")),
             "types": types_figure(_where(trend, geography_level="area", category=SV_TYPES,
                                          sort=["month"])),
-            "rates": rates_figure(_where(rates, category=SV)),
+            "rates": rates_figure(_shown(_where(rates, category=SV))),
             "concentration": concentration_figure(lsoas, concentration),
             "deprivation": deprivation_figure(_where(deprivation, geography_level="area")),
             "outcomes": outcomes_figure(_where(outcomes, geography_level="area", category=SV)),
@@ -1609,7 +1639,7 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
         "comparison_ready": any(not _missing(r["previous_12"])
                                 for r in (_area(comparison) or {"rows": []})["rows"]),
         "rates": [dict(r, all_crime_rate=all_crime.get(r["geography_code"]))
-                  for r in _records(_where(rates, category=SV))],
+                  for r in _records(_shown(_where(rates, category=SV)))],
         "top_n": top_n,
         "top_lsoas": _records(_where(lsoas, sort=["rank"]).head(top_n)),
         "concentration": concentration,

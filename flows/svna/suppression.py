@@ -4,6 +4,7 @@ is any further count that would let a hidden one be worked out by subtraction (s
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -23,36 +24,47 @@ def suppress_small_counts(
     """
     groupings = group_columns if group_columns and isinstance(group_columns[0], list) \
         else [group_columns]
-    counts = frame[count_column]
+    # row positions and numpy arrays: a table of many districts has thousands of groups
+    counts = pd.to_numeric(frame[count_column]).to_numpy(dtype=float, na_value=np.nan)
     hidden = (counts > 0) & (counts < threshold)
+    groups = [positions for grouping in groupings
+              for positions in _positions(frame, grouping)]
 
-    def hide_a_second(cells: pd.Index) -> bool:
-        others = cells[~hidden[cells] & (counts[cells] > 0)]
-        if hidden[cells].sum() != 1 or others.empty:
+    def hide_a_second(cells: np.ndarray) -> bool:
+        shown = cells[~hidden[cells] & (counts[cells] > 0)]
+        if np.count_nonzero(hidden[cells]) != 1 or shown.size == 0:
             return False
-        hidden[counts[others].idxmin()] = True
+        hidden[shown[np.argmin(counts[shown])]] = True
         return True
 
+    cells_with_total = []
+    if totals is not None:
+        cell_columns, is_total = totals
+        flags = is_total.to_numpy(dtype=bool)
+        cells_with_total = [(cell[flags[cell]], cell[~flags[cell]])
+                            for cell in _positions(frame, cell_columns)]
     changed = True
     while changed:
         changed = False
-        for grouping in groupings:
-            for _, group in frame.groupby(grouping, dropna=False, sort=False):
-                changed |= hide_a_second(group.index)
-        if totals is None:
-            continue
-        cell_columns, is_total = totals
-        for _, cell in frame.groupby(cell_columns, dropna=False, sort=False):
-            total = cell.index[is_total[cell.index]]
-            parts = cell.index[~is_total[cell.index]]
-            if hidden[total].all() or hidden[parts].sum() != 1:
+        for cells in groups:
+            changed |= hide_a_second(cells)
+        for total, parts in cells_with_total:
+            if hidden[total].all() or np.count_nonzero(hidden[parts]) != 1:
                 continue  # a hidden total protects its parts; one hidden part is one too few
             if not hide_a_second(parts):
                 hidden[total] = True
             changed = True
+    hidden = pd.Series(hidden, index=frame.index)
     out = frame.copy()
-    out[count_column] = counts.astype("Int64").mask(hidden)
+    out[count_column] = frame[count_column].astype("Int64").mask(hidden)
     for column in share_columns:
         out[column] = out[column].mask(hidden)
     out[f"{count_column}_suppressed"] = hidden.map({True: "yes", False: ""})
     return out
+
+
+def _positions(frame: pd.DataFrame, columns: list[str]) -> list[np.ndarray]:
+    """Each group's row positions, in frame order (the first smallest cell goes first)."""
+    if frame.empty:
+        return []
+    return list(frame.groupby(columns, dropna=False, sort=False).indices.values())
