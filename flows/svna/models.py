@@ -1,8 +1,14 @@
 """Runs the SQL models in sql/ (staging -> marts -> assessment), dbt-style: each file is one
-SELECT, materialised as a table named after the file, in dependency order found from ref()."""
+SELECT, materialised as a table named after the file, in dependency order found from ref().
+
+A model that reads one dataset's raw rows row by row (no ref(), no grouping across files) may
+declare {{ config(materialized="incremental") }}: its table then keeps the rows of files
+still in use and adds those of newly active files only, as dbt's incremental models do. It
+is rebuilt whole when its SQL changes."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from functools import cache
@@ -16,7 +22,7 @@ from svna.bulk import insert_rows
 from svna.config import Config
 from svna.project import SQL_DIR
 from svna.stats import poisson_ci, proportion_ci, ratio_ci
-from svna.warehouse import register_function
+from svna.warehouse import first_row, register_function
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,14 @@ class Model:
         return f"{self.layer}.{self.name}"
 
 
+@dataclass(frozen=True)
+class Increment:
+    """How an incremental model is brought up to date: its dataset, and its SQL restricted to
+    the raw rows of the files listed in the temporary table svna_increment."""
+    dataset: str
+    sql: str
+
+
 class ModelError(RuntimeError):
     pass
 
@@ -48,21 +62,26 @@ def discover_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
     return models
 
 
-def _active_rows(dataset: str) -> str:
+def _active_rows(dataset: str, increment: bool = False) -> str:
     """Raw rows of the files that passed validation and are the current delivery, without
-    the rows validation quarantined."""
+    the rows validation quarantined; with `increment`, of the files in svna_increment only."""
+    only = " AND _f.file_id IN (SELECT file_id FROM svna_increment)" if increment else ""
     return (
         f"(SELECT _r.*, _f.delivery_key AS _delivery_key FROM raw.{dataset} AS _r "
-        f"JOIN meta.files AS _f ON _f.file_id = _r._file_id AND _f.active "
+        f"JOIN meta.files AS _f ON _f.file_id = _r._file_id AND _f.active{only} "
         f"ANTI JOIN meta.quarantine AS _q ON _q.file_id = _r._file_id AND _q.line = _r._line)"
     )
 
 
-def render_all(models: dict[str, Model]) -> tuple[dict[str, str], dict[str, set[str]]]:
+def render_all(models: dict[str, Model]
+               ) -> tuple[dict[str, str], dict[str, set[str]], dict[str, Increment]]:
+    """Each model's SQL, the models it refers to, and how the incremental ones are updated."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    sql, deps = {}, {}
+    sql, deps, increments = {}, {}, {}
     for model in models.values():
         found: set[str] = set()
+        settings: dict[str, str] = {}
+        datasets: list[str] = []
 
         def ref(name: str, _found=found, _model=model) -> str:
             if name not in models:
@@ -70,10 +89,29 @@ def render_all(models: dict[str, Model]) -> tuple[dict[str, str], dict[str, set[
             _found.add(name)
             return models[name].table
 
+        def config(_settings=settings, **options) -> str:
+            _settings.update(options)
+            return ""
+
+        def active(dataset: str, _datasets=datasets, increment=False) -> str:
+            _datasets.append(dataset)
+            return _active_rows(dataset, increment)
+
         template = env.from_string(model.path.read_text(encoding="utf-8"))
-        sql[model.name] = template.render(ref=ref, active=_active_rows)
+        sql[model.name] = template.render(ref=ref, active=active, config=config)
         deps[model.name] = found
-    return sql, deps
+        materialized = settings.get("materialized", "table")
+        if materialized == "incremental":
+            if found or len(datasets) != 1:
+                raise ModelError(f"{model.path}: an incremental model reads one dataset with "
+                                 f"active() and refers to no other model")
+            increments[model.name] = Increment(datasets[0], template.render(
+                ref=ref, config=config,
+                active=lambda dataset: _active_rows(dataset, increment=True)))
+        elif materialized != "table":
+            raise ModelError(f"{model.path}: materialized must be table or incremental, not "
+                             f"{materialized!r}")
+    return sql, deps, increments
 
 
 # Cached: SQL calls them once per row, mostly on the same small counts, and each limit is a
@@ -148,9 +186,10 @@ def load_seeds(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
 
 def run_models(con: duckdb.DuckDBPyConnection, config: Config,
                sql_dir: Path = SQL_DIR) -> list[str]:
-    """Rebuild every model from the raw layer; returns the tables built, in order."""
+    """Build every model from the raw layer (the incremental ones from the files they do not
+    hold yet); returns the tables built, in order."""
     models = discover_models(sql_dir)
-    sql, deps = render_all(models)
+    sql, deps, increments = render_all(models)
     try:
         order = list(TopologicalSorter(deps).static_order())
     except CycleError as exc:
@@ -163,8 +202,51 @@ def run_models(con: duckdb.DuckDBPyConnection, config: Config,
     for name in order:
         model = models[name]
         try:
-            con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {sql[name]}")
+            if name in increments:
+                _update_incremental(con, model, sql[name], increments[name])
+            else:
+                con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {sql[name]}")
         except duckdb.Error as exc:
             raise ModelError(f"{model.path}: {exc}") from exc
         log.debug("built %s", model.table)
     return [models[n].table for n in order]
+
+
+def _update_incremental(con: duckdb.DuckDBPyConnection, model: Model, sql: str,
+                        increment: Increment) -> None:
+    """Drop the rows of files no longer in use (or quarantined differently since), add those
+    of files not yet held; the whole table when it is new or its SQL changed."""
+    sql_sha = hashlib.sha256(sql.encode()).hexdigest()
+    in_use = set(con.execute(
+        "SELECT f.file_id, coalesce(hash(list_sort(list(DISTINCT q.line) "
+        "FILTER (WHERE q.line IS NOT NULL))), 0) FROM meta.files AS f "
+        "LEFT JOIN meta.quarantine AS q ON q.file_id = f.file_id "
+        "WHERE f.active AND f.dataset = ? GROUP BY f.file_id", [increment.dataset]).fetchall())
+    built_with = first_row(con, "SELECT sql_sha FROM meta.model_state WHERE model = ?",
+                           [model.name])
+    exists = first_row(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND "
+                       "table_name = ?", [model.layer, model.name])[0]
+    if exists and built_with and built_with[0] == sql_sha:
+        held = set(con.execute("SELECT file_id, quarantine_sig FROM meta.model_files "
+                               "WHERE model = ?", [model.name]).fetchall())
+        stale, new = held - in_use, in_use - held
+        if stale:
+            con.execute(f"DELETE FROM {model.table} WHERE list_contains(?, file_id)",
+                        [[file_id for file_id, _ in stale]])
+        if new:
+            con.execute("CREATE OR REPLACE TEMP TABLE svna_increment AS "
+                        "SELECT unnest(?::INTEGER[]) AS file_id", [[f for f, _ in new]])
+            con.execute(f"INSERT INTO {model.table} BY NAME {increment.sql}")
+            con.execute("DROP TABLE svna_increment")
+        log.debug("%s: %d file(s) added, %d dropped", model.table, len(new), len(stale))
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {sql}")
+        columns = {c for c, in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+            [model.layer, model.name]).fetchall()}
+        if "file_id" not in columns:
+            raise ModelError(f"{model.path}: an incremental model needs a file_id column")
+        con.execute("DELETE FROM meta.model_state WHERE model = ?", [model.name])
+        con.execute("INSERT INTO meta.model_state VALUES (?, ?)", [model.name, sql_sha])
+    con.execute("DELETE FROM meta.model_files WHERE model = ?", [model.name])
+    insert_rows(con, "meta.model_files", [[model.name, f, sig] for f, sig in sorted(in_use)])

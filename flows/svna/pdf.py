@@ -40,6 +40,27 @@ def _weasyprint():
     return weasyprint
 
 
+def _cache_page_references() -> None:
+    """pydyf rebuilds the tuple of every page's reference each time WeasyPrint tags a box
+    (PDF.page_references), so a tagged PDF costs pages x boxes: seconds on a 100-page board
+    pack. The same tuple, rebuilt only when a page has been added since."""
+    import pydyf
+
+    built = getattr(pydyf.PDF, "page_references", None)
+    if not isinstance(built, property) or getattr(built.fget, "svna_cached", False):
+        return
+
+    def page_references(pdf):
+        count = len(pdf.pages["Kids"])
+        cached = pdf.__dict__.get("_svna_page_references")
+        if cached is None or cached[0] != count:
+            cached = pdf.__dict__["_svna_page_references"] = (count, built.fget(pdf))
+        return cached[1]
+
+    page_references.svna_cached = True
+    pydyf.PDF.page_references = property(page_references)
+
+
 def _offline_fetcher(weasyprint):
     """file: and data: only; anything else is refused before a connection is tried."""
     allowed = ("file", "data")
@@ -73,6 +94,7 @@ def html_to_pdf(html: str, out_path: Path, *, base_url: Path | None = None,
     base = Path(base_url or out_path.parent).resolve()
     weasyprint = _weasyprint() if engine != "chromium" else None
     if weasyprint is not None:
+        _cache_page_references()
         document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/",
                                    url_fetcher=_offline_fetcher(weasyprint))
         document.write_pdf(out_path, pdf_tags=True)  # a tagged PDF, for screen readers

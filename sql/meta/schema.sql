@@ -87,3 +87,16 @@ CREATE TABLE IF NOT EXISTS meta.headlines (
     ci_upper        DOUBLE,
     headline_order  INTEGER
 );
+
+-- Incremental models (sql/staging with config(materialized="incremental")): the SQL each
+-- table was built with, and the files whose rows it holds (with a signature of the lines
+-- quarantined in each, so a file validated again with a new result is rebuilt).
+CREATE TABLE IF NOT EXISTS meta.model_state (
+    model    VARCHAR,
+    sql_sha  VARCHAR
+);
+CREATE TABLE IF NOT EXISTS meta.model_files (
+    model           VARCHAR,
+    file_id         INTEGER,
+    quarantine_sig  UBIGINT
+);

@@ -1,4 +1,5 @@
 -- A&E assault attendances (ISTV), typed; attendance ids are already pseudonyms.
+{{ config(materialized="incremental") }}
 SELECT
     r._file_id                                              AS file_id,
     r._line                                                 AS line,

@@ -1,5 +1,6 @@
 -- Ambulance call-outs for assault, stabbing and shooting, typed; incident ids are already
 -- pseudonyms.
+{{ config(materialized="incremental") }}
 SELECT
     r._file_id                                              AS file_id,
     r._line                                                 AS line,

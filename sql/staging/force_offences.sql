@@ -1,5 +1,6 @@
 -- Offences from the force extract, typed. A crime sent again in a later file (its outcome
 -- updated) appears once per delivery here; the marts keep its latest version.
+{{ config(materialized="incremental") }}
 SELECT
     r._file_id                                            AS file_id,
     r._line                                               AS line,

@@ -1,6 +1,7 @@
 -- Hospital admissions for assault, typed; admission and person ids are already pseudonyms.
 -- The ICD-10 cause loses its dot and any filler (X99.1 -> X991, X99X -> X99); its first three
 -- characters are the category (X99 assault by sharp object).
+{{ config(materialized="incremental") }}
 SELECT
     file_id,
     line,

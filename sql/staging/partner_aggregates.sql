@@ -1,5 +1,6 @@
 -- Partners' counts, typed. The area is an LSOA (E01, W01) or a district (E06-E09, W06); a
 -- suppressed count stays blank.
+{{ config(materialized="incremental") }}
 SELECT
     r._file_id                                              AS file_id,
     r._line                                                 AS line,

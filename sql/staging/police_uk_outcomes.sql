@@ -1,4 +1,5 @@
 -- Outcome updates, typed; the latest per crime is chosen in the marts.
+{{ config(materialized="incremental") }}
 SELECT
     r._file_id                              AS file_id,
     r._line                                 AS line,

@@ -1,4 +1,5 @@
 -- Stop and search records, typed; the month comes from the search date.
+{{ config(materialized="incremental") }}
 SELECT
     r._file_id                                           AS file_id,
     r._line                                              AS line,

@@ -1,4 +1,5 @@
 -- Street-level records as delivered, typed and trimmed; only files active after validation.
+{{ config(materialized="incremental") }}
 SELECT
     r._file_id                                        AS file_id,
     r._line                                           AS line,

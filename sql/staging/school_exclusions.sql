@@ -1,4 +1,5 @@
 -- Suspensions and permanent exclusions, typed; pupil ids are already pseudonyms.
+{{ config(materialized="incremental") }}
 SELECT
     r._file_id                                              AS file_id,
     r._line                                                 AS line,

@@ -1,5 +1,6 @@
 -- Children's social care assessments with exploitation, gangs or serious violence among the
 -- factors, typed; person ids are already pseudonyms. A blank factor is not a factor.
+{{ config(materialized="incremental") }}
 SELECT
     r._file_id                                              AS file_id,
     r._line                                                 AS line,

@@ -1,4 +1,5 @@
 -- Youth justice proven offences, typed; person ids are already pseudonyms.
+{{ config(materialized="incremental") }}
 SELECT
     r._file_id                                              AS file_id,
     r._line                                                 AS line,

@@ -1,0 +1,141 @@
+"""Incremental staging models: a refresh adds the rows of new files and drops those of files no
+longer in use, leaving the rest untouched, and the table always equals a rebuild from scratch.
+
+A sentinel written into an old file's staged rows shows whether they were rebuilt: a rebuild
+from raw would overwrite it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from svna import datasets, ingest, models, validate, warehouse
+from svna.config import Config
+
+from conftest import STREET_HEADER, street_row, write_csv, write_reference
+
+LSOAS = [("E01000001", "E07000001", "Alpha", 1000, 3), ("E01000002", "E07000002", "Beta", 2000, 7)]
+CONFIG = Config.model_validate({"area": {"name": "Test area", "districts": ["E07000001"]}})
+SENTINEL = "not rebuilt"
+
+
+def _street(raw: Path, month: str, crimes: int, prefix: str = "c") -> Path:
+    rows = [street_row(f"{prefix}{month}-{i}", month, LSOAS[i % 2][0], "Robbery")
+            for i in range(crimes)]
+    return write_csv(raw / "police_uk" / month / f"{month}-test-street.csv", STREET_HEADER, rows)
+
+
+def _refresh(con, raw: Path) -> None:
+    declared = datasets.load_datasets()
+    ingest.ingest(con, raw, declared, "run")
+    validate.run_validation(con, declared, "run")
+    ingest.activate(con, raw)
+    models.run_models(con, CONFIG)
+
+
+def _rebuilt_differs(con) -> list[tuple]:
+    """Rows in the table and not in the model's SQL run afresh, and the other way round."""
+    sql, _, _ = models.render_all(models.discover_models())
+    fresh = sql["police_uk_street"]
+    return con.execute(f"(SELECT * FROM staging.police_uk_street EXCEPT ALL ({fresh})) UNION ALL "
+                       f"(({fresh}) EXCEPT ALL SELECT * FROM staging.police_uk_street)").fetchall()
+
+
+def _file_id(con, month: str) -> int:
+    return con.execute("SELECT max(file_id) FROM meta.files WHERE path LIKE ?",
+                       [f"police_uk/{month}/%"]).fetchone()[0]
+
+
+def _mark(con, file_id: int) -> None:
+    con.execute("UPDATE staging.police_uk_street SET location = ? WHERE file_id = ?",
+                [SENTINEL, file_id])
+
+
+def _marked(con) -> set[int]:
+    return {f for f, in con.execute("SELECT DISTINCT file_id FROM staging.police_uk_street "
+                                    "WHERE location = ?", [SENTINEL]).fetchall()}
+
+
+@pytest.fixture
+def built(tmp_path):
+    raw = tmp_path / "raw"
+    write_reference(raw, LSOAS)
+    _street(raw, "2025-01", 4)
+    _street(raw, "2025-02", 3)
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    _refresh(con, raw)
+    yield con, raw
+    con.close()
+
+
+def test_a_new_month_adds_its_rows_and_leaves_the_others(built):
+    con, raw = built
+    assert con.execute("SELECT count(*) FROM staging.police_uk_street").fetchone()[0] == 7
+    january = _file_id(con, "2025-01")
+    _mark(con, january)
+    _street(raw, "2025-03", 5)
+    _refresh(con, raw)
+    assert _marked(con) == {january}  # January's rows were kept, not read again
+    march = _file_id(con, "2025-03")
+    months = dict(con.execute("SELECT month, count(*) FROM staging.police_uk_street "
+                              "GROUP BY month").fetchall())
+    assert months == {"2025-01": 4, "2025-02": 3, "2025-03": 5}
+    assert con.execute("SELECT count(*) FROM staging.police_uk_street WHERE file_id = ?",
+                       [march]).fetchone()[0] == 5
+    con.execute("UPDATE staging.police_uk_street SET location = 'On or near High Street'")
+    assert _rebuilt_differs(con) == []
+
+
+def test_a_redelivered_file_replaces_its_rows_and_a_removed_one_loses_them(built):
+    con, raw = built
+    first_january = _file_id(con, "2025-01")
+    _mark(con, _file_id(con, "2025-02"))
+    corrected = _street(raw, "2025-01", 6, prefix="fixed")
+    os.utime(corrected, ns=(1, 10**18))  # a later delivery of the same month
+    (raw / "police_uk" / "2025-02" / "2025-02-test-street.csv").unlink()
+    _refresh(con, raw)
+    rows = con.execute("SELECT file_id, count(*) FROM staging.police_uk_street "
+                       "GROUP BY file_id").fetchall()
+    assert rows == [(_file_id(con, "2025-01"), 6)]
+    assert _file_id(con, "2025-01") != first_january and _marked(con) == set()
+    assert _rebuilt_differs(con) == []
+
+
+def test_a_file_quarantined_differently_is_staged_again(built):
+    con, raw = built
+    january, february = _file_id(con, "2025-01"), _file_id(con, "2025-02")
+    _mark(con, january)
+    _mark(con, february)
+    con.execute("INSERT INTO meta.quarantine VALUES (?, 2, 'a_new_check', 'Crime type')",
+                [february])  # as if validated again under a stricter suite
+    models.run_models(con, CONFIG)
+    assert _marked(con) == {january}
+    assert con.execute("SELECT list(line ORDER BY line) FROM staging.police_uk_street "
+                       "WHERE file_id = ?", [february]).fetchone()[0] == [3, 4]
+    con.execute("UPDATE staging.police_uk_street SET location = 'On or near High Street'")
+    assert _rebuilt_differs(con) == []
+
+
+def test_changed_sql_rebuilds_the_whole_table(built):
+    con, _ = built
+    _mark(con, _file_id(con, "2025-01"))
+    con.execute("UPDATE meta.model_state SET sql_sha = 'an older version' "
+                "WHERE model = 'police_uk_street'")
+    models.run_models(con, CONFIG)
+    assert _marked(con) == set()
+    assert _rebuilt_differs(con) == []
+
+
+def test_an_incremental_model_must_read_one_dataset_alone(tmp_path):
+    for layer in models.LAYERS:
+        (tmp_path / layer).mkdir()
+    (tmp_path / "staging" / "a.sql").write_text("SELECT 1 AS file_id")
+    (tmp_path / "staging" / "b.sql").write_text(
+        '{{ config(materialized="incremental") }} SELECT * FROM {{ ref("a") }}')
+    with pytest.raises(models.ModelError, match="b.sql: an incremental model reads one"):
+        models.render_all(models.discover_models(tmp_path))
+    (tmp_path / "staging" / "b.sql").write_text('{{ config(materialized="view") }} SELECT 1')
+    with pytest.raises(models.ModelError, match="materialized must be table or incremental"):
+        models.render_all(models.discover_models(tmp_path))
