@@ -82,6 +82,40 @@ def test_quoted_newlines_and_short_rows_keep_exact_lines_and_reasons(con, tmp_pa
     assert (entry["rows_loaded"], entry["rows_rejected"], entry["validation"]) == (3, 1, "warning")
 
 
+def test_files_read_together_keep_their_own_lines_and_a_faulty_one_is_read_exactly(
+        con, tmp_path, monkeypatch):
+    """Canonical CSVs of one header are read by one statement; a file with a short row or a
+    quoted newline among them is read again on its own, and the others keep their rows."""
+    monkeypatch.setattr(ingest._CsvBatch, "MAX_FILES", 3)  # two batches: 3 files, then 2
+    raw = tmp_path / "raw"
+    expected = {}
+    for month in range(1, 6):
+        rows = [street_row(hexid(100 * month + i), f"2024-0{month}", "E01000001", "Robbery")
+                for i in range(month + 1)]
+        lines = list(range(2, month + 3))
+        if month == 2:
+            rows[1] = rows[1][:9]  # short: rejected
+            lines = [2, 4]
+        if month == 4:
+            rows[0][11] = "one\ntwo"  # spans lines 2-3
+            lines = [2] + list(range(4, month + 4))
+        street_file(raw, f"2024-0{month}", rows)
+        expected[f"police_uk/2024-0{month}/2024-0{month}-test-street.csv"] = [
+            (line, row[0]) for line, row in zip(lines, [r for r in rows if len(r) == 12],
+                                                strict=True)]
+    run(con, raw)
+    got: dict[str, list] = {}
+    for path, line, crime_id in con.execute(
+            'SELECT f.path, r._line, r."Crime ID" FROM raw.police_uk_street AS r '
+            "JOIN meta.files AS f ON f.file_id = r._file_id ORDER BY f.path, r._line").fetchall():
+        got.setdefault(path, []).append((line, crime_id))
+    assert got == expected
+    assert con.execute("SELECT line, column_name FROM meta.rejects").fetchall() == [
+        (3, "Crime type")]
+    loaded = {path: (e["rows_loaded"], e["rows_rejected"]) for path, e in files(con).items()}
+    assert loaded == {path: (len(rows), int("2024-02" in path)) for path, rows in expected.items()}
+
+
 def test_non_utf8_file_fails_with_line_and_column_and_others_still_load(con, tmp_path):
     raw = tmp_path / "raw"
     good = street_file(raw, "2024-01", [street_row(hexid(1), "2024-01", "E01000001", "Drugs")])

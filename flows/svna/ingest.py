@@ -22,7 +22,7 @@ from svna.bulk import insert_rows
 from svna.datasets import Dataset, normalise_header
 from svna.mappings import Mapping
 from svna.pseudonymise import key_from_environment, pseudonymiser
-from svna.warehouse import first_row, quote_ident, register_function
+from svna.warehouse import quote_ident, register_function
 
 log = logging.getLogger(__name__)
 
@@ -571,29 +571,48 @@ def _ingest_table(con, ledger: _Ledger, table: Table, scan: ByteScan, base: dict
         entry["message"] = f"line 1 (header): {'; '.join(parts)}{via}"
         summary.not_loaded.append(table.rel)
     else:
+        entry["status"] = "loaded"
+        ledger.record(entry)
+        if table.kind == "csv" and found.mapping is None:  # read later, with its likes
+            ledger.batch.add(con, _Pending(table, scan, entry, found, summary, progress))
+            return
         loaded, rejects, notes = _load_rows(con, table, file_id, found, scan)
-        entry.update(status="loaded", rows_loaded=loaded, rows_rejected=len(rejects),
-                     rows_read=loaded + len(rejects))
-        if rejects:
-            if found.dataset.identifiers:  # the line as delivered would hold them unreplaced
-                rejects = [(line, column, f"{error} (text withheld: it holds identifiers)",
-                            None) for line, column, error, _ in rejects]
-            insert_rows(con, "meta.rejects", [[file_id, *r] for r in rejects])
-            notes.append(f"{len(rejects)} row(s) rejected, first at line {rejects[0][0]}")
-        if found.ignored:
-            notes.append("columns not read: " + ", ".join(found.ignored))
-        if table.header_row > 1:
-            notes.append(f"header on row {table.header_row}: the {table.header_row - 1} "
-                         "row(s) above it (a title) not read")
-        if found.dataset.file_key is not None and not found.dataset.file_key.search(table.rel):
-            notes.append(f"recognised as {found.dataset.name} by its header, but its name does "
-                         f"not follow that dataset's pattern: it counts as a delivery of its "
-                         f"own (rename it to replace an earlier delivery)")
-        entry["message"] = "; ".join(notes) or None
-        summary.loaded.append(table.rel)
-        summary.rows_loaded += loaded
-        summary.rows_rejected += len(rejects)
+        _finish_loaded(con, table, entry, found, summary, loaded, rejects, notes)
+        _log_file(table, entry, progress)
+        return
     ledger.record(entry)
+    _log_file(table, entry, progress)
+
+
+def _finish_loaded(con, table: Table, entry: dict, found: Recognition, summary: IngestSummary,
+                   loaded: int, rejects: list[tuple], notes: list[str]) -> None:
+    """The manifest entry and the summary of a file whose rows are in: counts, rejected
+    lines (kept in meta.rejects) and notes for its data owner."""
+    file_id = entry["file_id"]
+    entry.update(rows_loaded=loaded, rows_rejected=len(rejects),
+                 rows_read=loaded + len(rejects))
+    if rejects:
+        if found.dataset.identifiers:  # the line as delivered would hold them unreplaced
+            rejects = [(line, column, f"{error} (text withheld: it holds identifiers)",
+                        None) for line, column, error, _ in rejects]
+        insert_rows(con, "meta.rejects", [[file_id, *r] for r in rejects])
+        notes.append(f"{len(rejects)} row(s) rejected, first at line {rejects[0][0]}")
+    if found.ignored:
+        notes.append("columns not read: " + ", ".join(found.ignored))
+    if table.header_row > 1:
+        notes.append(f"header on row {table.header_row}: the {table.header_row - 1} "
+                     "row(s) above it (a title) not read")
+    if found.dataset.file_key is not None and not found.dataset.file_key.search(table.rel):
+        notes.append(f"recognised as {found.dataset.name} by its header, but its name does "
+                     f"not follow that dataset's pattern: it counts as a delivery of its "
+                     f"own (rename it to replace an earlier delivery)")
+    entry["message"] = "; ".join(notes) or None
+    summary.loaded.append(table.rel)
+    summary.rows_loaded += loaded
+    summary.rows_rejected += len(rejects)
+
+
+def _log_file(table: Table, entry: dict, progress: tuple[int, int]) -> None:
     # per-file progress for the analyst (the CLI draws a bar from `progress` on a terminal)
     log.info("file %d of %d, %s: %s (%s)", *progress, table.rel, entry["status"],
              entry["message"] or f"{entry['rows_loaded']:,} rows", extra={"progress": progress})
@@ -610,6 +629,7 @@ class _Ledger:
                            "ORDER BY file_id").fetchall()
         self.last_id = max((r[0] for r in rows), default=0)
         self.loaded: dict[str, str] = {}  # content key -> the path first loaded with it
+        self.batch = _CsvBatch()
         for _, path, key, status in rows:
             if status == "loaded":
                 self.loaded.setdefault(key, path)
@@ -626,6 +646,7 @@ class _Ledger:
         self.entries.append(entry)
 
     def write(self) -> None:
+        self.batch.flush_all(self.con)
         columns = [c for c, in self.con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'meta' "
             "AND table_name = 'files' ORDER BY column_index").fetchall()]
@@ -636,16 +657,11 @@ class _Ledger:
 
 
 def _load_rows(con, table: Table, file_id: int, found: Recognition, scan: ByteScan):
-    """Canonical CSVs take the fast path (DuckDB's reader with declared columns); if it rejects
-    anything or the line count does not add up (quoted newlines, blank lines), and for
-    workbooks, Parquet and mapped exports, rows are read in Python so that every row keeps its
-    exact line and every rejected line is kept with its reason."""
+    """Rows read in Python, so that every row keeps its exact line and every rejected line is
+    kept with its reason: workbooks, Parquet, mapped exports, and the canonical CSVs that
+    DuckDB's reader could not take whole (_CsvBatch)."""
     ds = found.dataset
     notes: list[str] = []
-    if table.kind == "csv" and found.mapping is None:
-        loaded = _load_csv_fast(con, table, file_id, ds, scan)
-        if loaded is not None:
-            return loaded, [], notes
     rows, lines, rejects = read_records(table, scan.ends_with_newline)
     if found.mapping:
         records = [dict(zip(table.header, row, strict=True)) for row in rows]
@@ -681,29 +697,90 @@ def _load_rows(con, table: Table, file_id: int, found: Recognition, scan: ByteSc
     return len(rows), rejects, notes
 
 
-def _load_csv_fast(con, table: Table, file_id: int, ds: Dataset, scan: ByteScan) -> int | None:
-    """The rows loaded, or None (and nothing loaded) when the exact path must be taken."""
-    by_normal = {normalise_header(h): f"c{i}" for i, h in enumerate(table.header)}
+@dataclass
+class _Pending:
+    """A canonical CSV recognised and recorded, its rows not yet read."""
+    table: Table
+    scan: ByteScan
+    entry: dict
+    found: Recognition
+    summary: IngestSummary
+    progress: tuple[int, int]
+
+
+class _CsvBatch:
+    """Canonical CSVs of one dataset and header, read by one DuckDB statement (a statement a
+    file cost more than the rows of most files: a national year is 1,500 files). A file that
+    DuckDB's reader rejects lines of, or whose line count does not add up (quoted newlines,
+    blank lines), is taken out again and read exactly (_load_rows)."""
+
+    MAX_FILES = 400
+    MAX_BYTES = 512 << 20
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple, list[_Pending]] = {}
+
+    def add(self, con, item: _Pending) -> None:
+        key = (item.found.dataset.name, tuple(normalise_header(h) for h in item.table.header))
+        items = self.pending.setdefault(key, [])
+        items.append(item)
+        if len(items) >= self.MAX_FILES or sum(i.scan.size for i in items) >= self.MAX_BYTES:
+            self._flush(con, self.pending.pop(key))
+
+    def flush_all(self, con) -> None:
+        while self.pending:
+            self._flush(con, self.pending.pop(next(iter(self.pending))))
+
+    def _flush(self, con, items: list[_Pending]) -> None:
+        counts = _load_csv_batch(con, items)
+        for item in items:
+            file_id = item.entry["file_id"]
+            loaded, rejects = counts[file_id], []
+            if loaded is None:
+                loaded, rejects, _ = _load_rows(con, item.table, file_id, item.found, item.scan)
+            _finish_loaded(con, item.table, item.entry, item.found, item.summary, loaded,
+                           rejects, [])
+            _log_file(item.table, item.entry, item.progress)
+
+
+def _load_csv_batch(con, items: list[_Pending]) -> dict[int, int | None]:
+    """Each file's rows loaded, or None (and none of its rows kept) where it must be read
+    exactly. A row's line is its place in its file: the reader keeps the files' order."""
+    ds, header = items[0].found.dataset, items[0].table.header
+    by_normal = {normalise_header(h): f"c{i}" for i, h in enumerate(header)}
     if ds.identifiers:
         _register_pseudonymiser(con)
     select = ", ".join(
         f"svna_pseudonym({quote_ident(by_normal[normalise_header(c)])})" if c in ds.identifiers
         else quote_ident(by_normal[normalise_header(c)]) for c in ds.columns)
     target = f"{ds.raw_table} (_file_id, _line, {', '.join(quote_ident(c) for c in ds.columns)})"
-    loaded = first_row(
-        con, f"INSERT INTO {target} SELECT ?, row_number() OVER () + 1, {select} "
-        "FROM read_csv(?, columns = ?, header = true, delim = ',', quote = '\"', "
-        "escape = '\"', auto_detect = false, strict_mode = true, encoding = 'utf-8', "
-        "store_rejects = true, rejects_table = 'svna_rejects', rejects_scan = 'svna_scans')",
-        [file_id, str(table.path), {f"c{i}": "VARCHAR" for i in range(len(table.header))}],
-    )[0]
-    rejected = first_row(con, "SELECT count(*) FROM svna_rejects")[0]
+    paths = [str(item.table.path) for item in items]
+    ids = [item.entry["file_id"] for item in items]
+    con.execute(
+        f"INSERT INTO {target} SELECT $ids[list_position($paths, filename)], "
+        f"rn - min(rn) OVER (PARTITION BY filename) + 2, {select} "
+        "FROM (SELECT row_number() OVER () AS rn, * FROM read_csv($paths, columns = $columns, "
+        "header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
+        "strict_mode = true, encoding = 'utf-8', filename = true, store_rejects = true, "
+        "rejects_table = 'svna_rejects', rejects_scan = 'svna_scans'))",
+        {"ids": ids, "paths": paths, "columns": {f"c{i}": "VARCHAR" for i in range(len(header))}},
+    ).fetchall()
+    loaded = dict(con.execute(f"SELECT _file_id, count(*) FROM {ds.raw_table} "
+                              "WHERE list_contains($ids, _file_id) GROUP BY _file_id",
+                              {"ids": ids}).fetchall())
+    rejected = {path for path, in con.execute(
+        "SELECT DISTINCT s.file_path FROM svna_rejects AS r JOIN svna_scans AS s "
+        "ON s.scan_id = r.scan_id AND s.file_id = r.file_id").fetchall()}
     con.execute("DROP TABLE IF EXISTS svna_rejects; DROP TABLE IF EXISTS svna_scans")
-    data_lines = scan.newlines - 1 + (0 if scan.ends_with_newline else 1)
-    if rejected == 0 and loaded == data_lines:
-        return loaded
-    con.execute(f"DELETE FROM {ds.raw_table} WHERE _file_id = ?", [file_id])
-    return None
+    counts: dict[int, int | None] = {}
+    for item, path, file_id in zip(items, paths, ids, strict=True):
+        data_lines = item.scan.newlines - 1 + (0 if item.scan.ends_with_newline else 1)
+        rows = loaded.get(file_id, 0)
+        counts[file_id] = rows if path not in rejected and rows == data_lines else None
+    redo = [file_id for file_id, rows in counts.items() if rows is None]
+    if redo:
+        con.execute(f"DELETE FROM {ds.raw_table} WHERE list_contains(?, _file_id)", [redo])
+    return counts
 
 
 def _register_pseudonymiser(con) -> None:
