@@ -116,6 +116,21 @@ def test_files_read_together_keep_their_own_lines_and_a_faulty_one_is_read_exact
     assert loaded == {path: (len(rows), int("2024-02" in path)) for path, rows in expected.items()}
 
 
+def test_progress_counts_every_file_read_once_in_order(con, tmp_path, caplog):
+    raw = tmp_path / "raw"
+    for month in ("2024-01", "2024-02"):
+        street_file(raw, month, [street_row(hexid(1), month, "E01000001", "Robbery")])
+    (raw / "police_uk" / "picture.csv").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (raw / "police_uk" / "empty.csv").write_bytes(b"")
+    caplog.set_level("INFO", logger="svna.ingest")
+    run(con, raw)
+    street_file(raw, "2024-03", [street_row(hexid(3), "2024-03", "E01000001", "Robbery")])
+    run(con, raw, "r2")  # four files unchanged: one to read
+
+    progress = [r.progress for r in caplog.records if hasattr(r, "progress")]
+    assert progress == [(1, 4), (2, 4), (3, 4), (4, 4), (1, 1)]
+
+
 def test_non_utf8_file_fails_with_line_and_column_and_others_still_load(con, tmp_path):
     raw = tmp_path / "raw"
     good = street_file(raw, "2024-01", [street_row(hexid(1), "2024-01", "E01000001", "Drugs")])

@@ -404,7 +404,8 @@ def _ingest_files(con, raw_dir: Path, datasets: tuple[Dataset, ...], run_id: str
         known.setdefault(row[0], []).append(row[1:])
     present = set()
     files = discover(raw_dir)
-    for number, path in enumerate(files, 1):
+    ledger.files_to_read = len(files)
+    for path in files:
         rel = path.relative_to(raw_dir).as_posix()
         present.add(rel)
         summary.seen += 1
@@ -416,35 +417,38 @@ def _ingest_files(con, raw_dir: Path, datasets: tuple[Dataset, ...], run_id: str
             if prev and mappings_same and all(
                     p[1] == stat.st_size and p[2] == stat.st_mtime_ns for p in prev):
                 summary.unchanged += 1
+                ledger.files_to_read -= 1
                 continue
             scan = scan_bytes(path)
         except OSError as exc:  # permissions, I/O: report it, keep going, retry next run
             summary.not_loaded.append(rel)
-            ledger.record({"path": rel, "run_id": run_id, "status": "not_loaded",
-                               "message": f"cannot be read: {exc.strerror or exc}"})
+            ledger.log_file(rel, ledger.record({
+                "path": rel, "run_id": run_id, "status": "not_loaded",
+                "message": f"cannot be read: {exc.strerror or exc}"}))
             continue
         if prev and mappings_same and all(p[3] == scan.sha256 for p in prev):
             con.execute("UPDATE meta.files SET mtime_ns = ? WHERE list_contains(?, file_id)",
                         [stat.st_mtime_ns, [p[0] for p in prev]])
             summary.unchanged += 1
+            ledger.files_to_read -= 1
             continue
         base = {"size_bytes": scan.size, "mtime_ns": stat.st_mtime_ns, "sha256": scan.sha256,
                 "run_id": run_id}
         if scan.not_text:  # an image or a workbook renamed .csv: nothing in it to read
             summary.not_loaded.append(rel)
-            ledger.record(base | {"path": rel, "status": "not_loaded",
-                                  "message": scan.not_text})
+            ledger.log_file(rel, ledger.record(base | {"path": rel, "status": "not_loaded",
+                                                       "message": scan.not_text}))
             continue
         try:
             tables = read_tables(path, rel) if scan.size else [Table(rel, path, "csv", None)]
         except Exception as exc:  # a corrupt or protected workbook, a broken Parquet file
             summary.not_loaded.append(rel)
-            ledger.record(base | {"path": rel, "status": "not_loaded",
-                                  "message": _why_unreadable(path, exc)})
+            ledger.log_file(rel, ledger.record(base | {
+                "path": rel, "status": "not_loaded", "message": _why_unreadable(path, exc)}))
             continue
+        ledger.files_to_read += len(tables) - 1  # a workbook's sheets are read one by one
         for table in tables:
-            _ingest_table(con, ledger, table, scan, base, datasets, mappings, summary,
-                          (number, len(files)))
+            _ingest_table(con, ledger, table, scan, base, datasets, mappings, summary)
     ledger.write()
     summary.removed = _deactivate_removed(con, present)
     return summary
@@ -500,7 +504,7 @@ def _header_with_other_delimiter(table: Table, datasets, mappings):
 
 
 def _ingest_table(con, ledger: _Ledger, table: Table, scan: ByteScan, base: dict, datasets, mappings,
-                  summary: IngestSummary, progress: tuple[int, int] = (1, 1)) -> None:
+                  summary: IngestSummary) -> None:
     file_id = ledger.new_file_id()  # needed before the row is recorded: rows carry it
     entry = base | {
         "file_id": file_id, "path": table.rel, "dataset": None, "delivery_key": None,
@@ -574,14 +578,14 @@ def _ingest_table(con, ledger: _Ledger, table: Table, scan: ByteScan, base: dict
         entry["status"] = "loaded"
         ledger.record(entry)
         if table.kind == "csv" and found.mapping is None:  # read later, with its likes
-            ledger.batch.add(con, _Pending(table, scan, entry, found, summary, progress))
+            ledger.batch.add(con, _Pending(table, scan, entry, found, summary))
             return
         loaded, rejects, notes = _load_rows(con, table, file_id, found, scan)
         _finish_loaded(con, table, entry, found, summary, loaded, rejects, notes)
-        _log_file(table, entry, progress)
+        ledger.log_file(table.rel, entry)
         return
     ledger.record(entry)
-    _log_file(table, entry, progress)
+    ledger.log_file(table.rel, entry)
 
 
 def _finish_loaded(con, table: Table, entry: dict, found: Recognition, summary: IngestSummary,
@@ -612,12 +616,6 @@ def _finish_loaded(con, table: Table, entry: dict, found: Recognition, summary: 
     summary.rows_rejected += len(rejects)
 
 
-def _log_file(table: Table, entry: dict, progress: tuple[int, int]) -> None:
-    # per-file progress for the analyst (the CLI draws a bar from `progress` on a terminal)
-    log.info("file %d of %d, %s: %s (%s)", *progress, table.rel, entry["status"],
-             entry["message"] or f"{entry['rows_loaded']:,} rows", extra={"progress": progress})
-
-
 class _Ledger:
     """meta.files rows of this ingest, written together at its end (a statement per file cost
     milliseconds), with the file ids and loaded contents that later files are checked against."""
@@ -629,21 +627,32 @@ class _Ledger:
                            "ORDER BY file_id").fetchall()
         self.last_id = max((r[0] for r in rows), default=0)
         self.loaded: dict[str, str] = {}  # content key -> the path first loaded with it
-        self.batch = _CsvBatch()
         for _, path, key, status in rows:
             if status == "loaded":
                 self.loaded.setdefault(key, path)
+        self.batch = _CsvBatch(self)
+        self.files_to_read = self.files_done = 0  # for the analyst's progress bar
 
     def new_file_id(self) -> int:
         self.last_id += 1
         return self.last_id
 
-    def record(self, entry: dict) -> None:
+    def record(self, entry: dict) -> dict:
         if "file_id" not in entry:
             entry = {"file_id": self.new_file_id()} | entry
         if entry["status"] == "loaded":
             self.loaded.setdefault(entry["content_key"], entry["path"])
         self.entries.append(entry)
+        return entry
+
+    def log_file(self, rel: str, entry: dict) -> None:
+        """One line per file read, with the files done so far (the CLI draws a bar from
+        `progress` on a terminal; files read together finish together)."""
+        self.files_done += 1
+        progress = (self.files_done, self.files_to_read)
+        log.info("file %d of %d, %s: %s (%s)", *progress, rel, entry["status"],
+                 entry["message"] or f"{entry.get('rows_loaded') or 0:,} rows",
+                 extra={"progress": progress})
 
     def write(self) -> None:
         self.batch.flush_all(self.con)
@@ -705,7 +714,6 @@ class _Pending:
     entry: dict
     found: Recognition
     summary: IngestSummary
-    progress: tuple[int, int]
 
 
 class _CsvBatch:
@@ -717,7 +725,8 @@ class _CsvBatch:
     MAX_FILES = 400
     MAX_BYTES = 512 << 20
 
-    def __init__(self) -> None:
+    def __init__(self, ledger: _Ledger) -> None:
+        self.ledger = ledger
         self.pending: dict[tuple, list[_Pending]] = {}
 
     def add(self, con, item: _Pending) -> None:
@@ -740,7 +749,7 @@ class _CsvBatch:
                 loaded, rejects, _ = _load_rows(con, item.table, file_id, item.found, item.scan)
             _finish_loaded(con, item.table, item.entry, item.found, item.summary, loaded,
                            rejects, [])
-            _log_file(item.table, item.entry, item.progress)
+            self.ledger.log_file(item.table.rel, item.entry)
 
 
 def _load_csv_batch(con, items: list[_Pending]) -> dict[int, int | None]:
