@@ -168,6 +168,32 @@ def test_both_reports_and_one_validation_report_are_published(published):
             "report south-partnership"} <= set(result.timings)
 
 
+def test_the_areas_share_one_staging_of_the_rows_done_before_they_copy_it(published):
+    base, _, result = published
+    assert "staging" in result.timings
+    shared = duckdb.connect(str(result.warehouse), read_only=True)
+    try:
+        staged = shared.execute("SELECT count(*) FROM staging.police_uk_street").fetchone()[0]
+        active = shared.execute(
+            "SELECT count(*) FROM raw.police_uk_street AS r JOIN meta.files AS f "
+            "ON f.file_id = r._file_id AND f.active").fetchone()[0]
+        held = shared.execute("SELECT list(file_id ORDER BY file_id) FROM meta.model_files "
+                              "WHERE model = 'police_uk_street'").fetchone()[0]
+        in_use = shared.execute("SELECT list(file_id ORDER BY file_id) FROM meta.files WHERE "
+                                "active AND dataset = 'police_uk_street'").fetchone()[0]
+    finally:
+        shared.close()
+    assert staged == active > 0 and held == in_use
+    for slug in ("north-partnership", "south-partnership"):  # each area's copy holds them too
+        area = duckdb.connect(str(base / "processed" / "areas" / slug / "warehouse.duckdb"),
+                              read_only=True)
+        try:
+            assert area.execute("SELECT count(*) FROM staging.police_uk_street").fetchone()[0] \
+                == staged
+        finally:
+            area.close()
+
+
 def test_a_rerun_with_nothing_new_is_unchanged_and_publishes_the_same(published):
     base, config, _ = published
     outputs = [base / "processed/exports/north-partnership/police_uk_monthly.csv",

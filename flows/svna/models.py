@@ -200,16 +200,32 @@ def run_models(con: duckdb.DuckDBPyConnection, config: Config,
     for layer in LAYERS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
     for name in order:
-        model = models[name]
-        try:
-            if name in increments:
-                _update_incremental(con, model, sql[name], increments[name])
-            else:
-                con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {sql[name]}")
-        except duckdb.Error as exc:
-            raise ModelError(f"{model.path}: {exc}") from exc
-        log.debug("built %s", model.table)
+        _build(con, models[name], sql[name], increments.get(name))
     return [models[n].table for n in order]
+
+
+def run_incremental_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """The incremental models alone (they read no config): many areas stage the shared rows
+    once, before each copies the warehouse, instead of once per area."""
+    models = discover_models(sql_dir)
+    sql, _, increments = render_all(models)
+    for layer in LAYERS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+    for name, increment in increments.items():
+        _build(con, models[name], sql[name], increment)
+    return [models[n].table for n in increments]
+
+
+def _build(con: duckdb.DuckDBPyConnection, model: Model, sql: str,
+           increment: Increment | None) -> None:
+    try:
+        if increment:
+            _update_incremental(con, model, sql, increment)
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {sql}")
+    except duckdb.Error as exc:
+        raise ModelError(f"{model.path}: {exc}") from exc
+    log.debug("built %s", model.table)
 
 
 def _update_incremental(con: duckdb.DuckDBPyConnection, model: Model, sql: str,

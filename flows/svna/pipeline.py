@@ -429,6 +429,7 @@ def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner
             if unchanged:
                 result.status = "unchanged"
             else:
+                stage("staging", models.run_incremental_models, con)
                 write_validation_report(con, work / "validation", datasets_mod.load_datasets(),
                                         run_id, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
         finally:
