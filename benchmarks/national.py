@@ -433,14 +433,10 @@ def generate(out: Path, scale: float, months: list[str], held_back: str | None,
 # ---------------------------------------------------------------------------------------------
 
 # (a) What `svna refresh --no-prefect` runs (cli._run: pipeline.refresh on the loaded config),
-# with each stage's wall time and peak RSS recorded. altair's 5,000-row limit is lifted: the
-# report's concentration curve has a point per LSOA and fails past 5,000 LSOAs otherwise.
+# with each stage's wall time and peak RSS recorded.
 SVNA_CHILD = """
 import json, sys
 from pathlib import Path
-import altair as alt
-if sys.argv[2] == "lift":
-    alt.data_transformers.disable_max_rows()
 from svna import pipeline
 from svna.config import load_config
 from _common import measured_stage_runner
@@ -516,9 +512,9 @@ def last_json(log: str) -> dict:
     return json.loads(lines[-1])
 
 
-def run_svna(out: Path, config: Path, label: str, lift: bool) -> dict:
-    run = run_measured([sys.executable, "-c", SVNA_CHILD, str(config),
-                        "lift" if lift else "keep"], out / "logs" / f"svna-{label}.log",
+def run_svna(out: Path, config: Path, label: str) -> dict:
+    run = run_measured([sys.executable, "-c", SVNA_CHILD, str(config)],
+                       out / "logs" / f"svna-{label}.log",
                        child_env(out), cwd=out)
     if run["returncode"]:
         raise RuntimeError(f"svna refresh ({label}) failed, see {run['log']}:\n"
@@ -544,7 +540,7 @@ def compare_csv(ours: Path, theirs: Path) -> str:
             f"difference at line {first}")
 
 
-def street_only(out: Path, districts: list[str], months: list[str], lift: bool) -> dict:
+def street_only(out: Path, districts: list[str], months: list[str]) -> dict:
     """svna on the pandas script's inputs alone (street files and reference files, linked):
     like for like, without the outcomes, stop and search and force extract."""
     base = out / "street-only"
@@ -555,7 +551,7 @@ def street_only(out: Path, districts: list[str], months: list[str], lift: bool) 
         (base / "raw" / "police_uk" / month.name).mkdir()
         for path in month.glob("*-street.csv"):
             (base / "raw" / "police_uk" / month.name / path.name).symlink_to(path)
-    run = run_svna(base, write_config(base, districts), "street-only", lift)
+    run = run_svna(base, write_config(base, districts), "street-only")
     show("svna refresh, street and reference files only", run)
     for stage, (seconds, peak) in run["stages"].items():
         print(f"    {stage:<9} {seconds:8.1f} s   peak RSS {peak:7.0f} MB")
@@ -570,9 +566,6 @@ def main() -> int:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--first-month", default="2024-01")
     parser.add_argument("--seed", type=int, default=20260501)
-    parser.add_argument("--keep-report-limit", action="store_true",
-                        help="leave altair's 5,000-row limit in place (svna's report then "
-                        "fails on an area of more than 5,000 LSOAs)")
     parser.add_argument("--street-only", action="store_true",
                         help="only run svna on the street and reference files of data "
                         "generated before in --out (the pandas script's inputs)")
@@ -606,7 +599,7 @@ def main() -> int:
           f"{counts['lsoas']:,} LSOAs; {counts['files']:,} files (13th month included); "
           f"generated in {counts['seconds']} s")
     if args.street_only:
-        run = street_only(out, counts["districts"], months, not args.keep_report_limit)
+        run = street_only(out, counts["districts"], months)
         (out / "figures-street-only.json").write_text(json.dumps(run, indent=1, default=str))
         return 0
     # a fresh warehouse, with the 13th month held back
@@ -622,7 +615,7 @@ def main() -> int:
                                                       if k != "districts"}}
 
     print("\n(a) svna refresh --no-prefect, full")
-    full = run_svna(out, config, "full", not args.keep_report_limit)
+    full = run_svna(out, config, "full")
     show("svna refresh (whole command)", full)
     for stage, (seconds, peak) in full["stages"].items():
         print(f"    {stage:<9} {seconds:8.1f} s   peak RSS {peak:7.0f} MB")
@@ -663,7 +656,7 @@ def main() -> int:
     shutil.move(out / "held" / extra, held_street)
     for path in (out / "held" / "force_extract").glob(f"*_{extra}.csv"):
         shutil.move(path, out / "raw" / "force_extract" / path.name)
-    added = run_svna(out, config, "add-month", not args.keep_report_limit)
+    added = run_svna(out, config, "add-month")
     show("svna refresh, one more month", added)
     for stage, (seconds, peak) in added["stages"].items():
         print(f"    {stage:<9} {seconds:8.1f} s   peak RSS {peak:7.0f} MB")
