@@ -496,12 +496,13 @@ def child_env(out: Path) -> dict:
     return env
 
 
-def write_config(out: Path, districts: list[str]) -> Path:
+def write_config(out: Path, districts: list[str], pdf: bool = True) -> Path:
     path = out / "national.yaml"
     path.write_text(yaml.safe_dump({
         "area": {"name": "England and Wales (synthetic)", "districts": districts},
         "paths": {"raw": str(out / "raw"), "processed": str(out / "processed"),
-                  "reports": str(out / "reports")}}, width=100))
+                  "reports": str(out / "reports")},
+        "report": {"pdf": pdf}}, width=100))
     return path
 
 
@@ -540,7 +541,7 @@ def compare_csv(ours: Path, theirs: Path) -> str:
             f"difference at line {first}")
 
 
-def street_only(out: Path, districts: list[str], months: list[str]) -> dict:
+def street_only(out: Path, districts: list[str], months: list[str], pdf: bool) -> dict:
     """svna on the pandas script's inputs alone (street files and reference files, linked):
     like for like, without the outcomes, stop and search and force extract."""
     base = out / "street-only"
@@ -551,7 +552,7 @@ def street_only(out: Path, districts: list[str], months: list[str]) -> dict:
         (base / "raw" / "police_uk" / month.name).mkdir()
         for path in month.glob("*-street.csv"):
             (base / "raw" / "police_uk" / month.name / path.name).symlink_to(path)
-    run = run_svna(base, write_config(base, districts), "street-only")
+    run = run_svna(base, write_config(base, districts, pdf), "street-only")
     show("svna refresh, street and reference files only", run)
     for stage, (seconds, peak) in run["stages"].items():
         print(f"    {stage:<9} {seconds:8.1f} s   peak RSS {peak:7.0f} MB")
@@ -566,6 +567,8 @@ def main() -> int:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--first-month", default="2024-01")
     parser.add_argument("--seed", type=int, default=20260501)
+    parser.add_argument("--no-pdf", action="store_true",
+                        help="svna writes the documents as HTML only (report: {pdf: false})")
     parser.add_argument("--street-only", action="store_true",
                         help="only run svna on the street and reference files of data "
                         "generated before in --out (the pandas script's inputs)")
@@ -573,6 +576,7 @@ def main() -> int:
     out = (args.out or Path(tempfile.mkdtemp(prefix="svna-national-"))).resolve()
     if REPO in out.parents or out == REPO:
         parser.error(f"--out {out} is inside the repository; use a folder outside it")
+    suffix = "-no-pdf" if args.no_pdf else ""
     labels = month_labels(args.first_month, args.months + 1)
     months, extra = labels[:-1], labels[-1]
     print(f"svna national benchmark: scale {args.scale}, {args.months} months "
@@ -599,8 +603,9 @@ def main() -> int:
           f"{counts['lsoas']:,} LSOAs; {counts['files']:,} files (13th month included); "
           f"generated in {counts['seconds']} s")
     if args.street_only:
-        run = street_only(out, counts["districts"], months)
-        (out / "figures-street-only.json").write_text(json.dumps(run, indent=1, default=str))
+        run = street_only(out, counts["districts"], months, not args.no_pdf)
+        (out / f"figures-street-only{suffix}.json").write_text(json.dumps(run, indent=1,
+                                                                          default=str))
         return 0
     # a fresh warehouse, with the 13th month held back
     for sub in ("processed", "reports", "pandas"):
@@ -610,7 +615,7 @@ def main() -> int:
         shutil.move(held_street, out / "held" / extra)
     for path in (out / "raw" / "force_extract").glob(f"*_{extra}.csv"):
         shutil.move(path, out / "held" / "force_extract" / path.name)
-    config = write_config(out, counts["districts"])
+    config = write_config(out, counts["districts"], not args.no_pdf)
     figures: dict = {"scale": args.scale, "counts": {k: v for k, v in counts.items()
                                                       if k != "districts"}}
 
@@ -690,8 +695,8 @@ def main() -> int:
               f"{'MET' if met else 'MISSED'}")
         figures["targets"].append({"target": name, "ratio": ratio, "met": met})
     figures["identical"] = same.startswith("identical")
-    (out / "figures.json").write_text(json.dumps(figures, indent=1, default=str))
-    print(f"\nfigures: {out / 'figures.json'}")
+    (out / f"figures{suffix}.json").write_text(json.dumps(figures, indent=1, default=str))
+    print(f"\nfigures: {out / f'figures{suffix}.json'}")
     return 0
 
 

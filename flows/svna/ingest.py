@@ -503,8 +503,8 @@ def _header_with_other_delimiter(table: Table, datasets, mappings):
     return None
 
 
-def _ingest_table(con, ledger: _Ledger, table: Table, scan: ByteScan, base: dict, datasets, mappings,
-                  summary: IngestSummary) -> None:
+def _ingest_table(con, ledger: _Ledger, table: Table, scan: ByteScan, base: dict, datasets,
+                  mappings, summary: IngestSummary) -> None:
     file_id = ledger.new_file_id()  # needed before the row is recorded: rows carry it
     entry = base | {
         "file_id": file_id, "path": table.rel, "dataset": None, "delivery_key": None,

@@ -93,9 +93,9 @@ def render_all(models: dict[str, Model]
             _settings.update(options)
             return ""
 
-        def active(dataset: str, _datasets=datasets, increment=False) -> str:
+        def active(dataset: str, _datasets=datasets) -> str:
             _datasets.append(dataset)
-            return _active_rows(dataset, increment)
+            return _active_rows(dataset)
 
         template = env.from_string(model.path.read_text(encoding="utf-8"))
         sql[model.name] = template.render(ref=ref, active=active, config=config)
