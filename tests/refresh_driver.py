@@ -1,5 +1,6 @@
-"""Test driver: `svna refresh --config FILE --no-prefect` that stops at a chosen point, says so
-by writing --signal, and waits there until --release exists (or until it is killed).
+"""Test driver: `svna refresh --config FILE --no-prefect` (or, with --prefect, as a Prefect flow
+run) that stops at a chosen point, says so by writing --signal, and waits there until
+--release exists (or until it is killed).
 
   python tests/refresh_driver.py --config FILE --signal FILE [--release FILE] --pause-at POINT
 
@@ -59,6 +60,7 @@ def main() -> int:
     parser.add_argument("--signal", required=True, type=Path)
     parser.add_argument("--release", type=Path)
     parser.add_argument("--pause-at", required=True)
+    parser.add_argument("--prefect", action="store_true")
     args = parser.parse_args()
     from svna import cli, pipeline
 
@@ -77,7 +79,8 @@ def main() -> int:
         pipeline.refresh = refresh
     else:
         pause_before_call(args.pause_at, args.signal, args.release)
-    return cli.main(["refresh", "--config", args.config, "--no-prefect"])
+    return cli.main(["refresh", "--config", args.config]
+                    + ([] if args.prefect else ["--no-prefect"]))
 
 
 if __name__ == "__main__":

@@ -54,14 +54,18 @@ def cli(base: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=PATIENCE)
 
 
-def start_paused(base: Path, point: str, release: bool = False) -> subprocess.Popen:
-    """A refresh (the CLI, through tests/refresh_driver.py) stopped at `point`."""
+def start_paused(base: Path, point: str, release: bool = False,
+                 prefect: bool = False) -> subprocess.Popen:
+    """A refresh (the CLI, through tests/refresh_driver.py) stopped at `point`; with `prefect`
+    a flow run, in a session of its own with the temporary Prefect server it starts."""
     command = [sys.executable, str(DRIVER), "--config", "area.yaml", "--pause-at", point,
                "--signal", str(base / "paused")]
     if release:
         command += ["--release", str(base / "release")]
+    if prefect:
+        command.append("--prefect")
     proc = subprocess.Popen(command, cwd=base, env=child_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=prefect)
     deadline = time.monotonic() + PATIENCE
     while not (base / "paused").exists():
         if proc.poll() is not None:
@@ -172,6 +176,28 @@ def test_a_refresh_killed_before_publication_changes_nothing(states, tmp_path, p
     after = cli(base)  # the next ordinary run: no manual step
     assert after.returncode == 0, after.stderr
     assert "succeeded" in after.stdout
+    assert leftovers(base) == []
+    assert_same_outputs(base, reference)
+
+
+def test_a_prefect_flow_run_killed_in_assess_changes_nothing(states, tmp_path):
+    """The flow's tasks run the same stages: killed with its Prefect server (the whole
+    session, as when the machine goes down), it leaves the last good outputs, and the next
+    run recovers."""
+    _, good, held, reference = states
+    base = copy_state(good, tmp_path / "area", held)
+    before = published(base)
+
+    proc = start_paused(base, "svna.pipeline.build_spc:1", prefect=True)
+    os.killpg(proc.pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert "for flow 'svna-refresh'" in out + err  # it was a flow run
+    assert published(base) == before
+    assert any(p.startswith("processed/.run-") for p in leftovers(base))
+
+    after = cli(base)
+    assert after.returncode == 0, after.stderr
     assert leftovers(base) == []
     assert_same_outputs(base, reference)
 
