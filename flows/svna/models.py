@@ -184,10 +184,11 @@ def load_seeds(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
                     "delim = ',')", [str(path)])
 
 
-def run_models(con: duckdb.DuckDBPyConnection, config: Config,
-               sql_dir: Path = SQL_DIR) -> list[str]:
+def run_models(con: duckdb.DuckDBPyConnection, config: Config, sql_dir: Path = SQL_DIR,
+               shared_staging: bool = False) -> list[str]:
     """Build every model from the raw layer (the incremental ones from the files they do not
-    hold yet); returns the tables built, in order."""
+    hold yet; none with `shared_staging`: an area reads them from the shared warehouse);
+    returns the tables built, in order."""
     models = discover_models(sql_dir)
     sql, deps, increments = render_all(models)
     try:
@@ -199,9 +200,15 @@ def run_models(con: duckdb.DuckDBPyConnection, config: Config,
     load_seeds(con, sql_dir)
     for layer in LAYERS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+    if shared_staging:
+        order = [name for name in order if name not in increments]
     for name in order:
         _build(con, models[name], sql[name], increments.get(name))
     return [models[n].table for n in order]
+
+
+def incremental_models(sql_dir: Path = SQL_DIR) -> list[str]:
+    return list(render_all(discover_models(sql_dir))[2])
 
 
 def run_incremental_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:

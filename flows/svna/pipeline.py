@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import secrets
-import shutil
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from svna.warehouse import (
     connect,
     first_row,
     publish,
+    quote_ident,
     working_copy,
 )
 
@@ -213,8 +213,8 @@ def stage_validate(con, config: Config, run_id: str) -> dict:
     return tally
 
 
-def stage_assess(con, config: Config) -> list[str]:
-    built = models.run_models(con, config)
+def stage_assess(con, config: Config, shared_staging: bool = False) -> list[str]:
+    built = models.run_models(con, config, shared_staging=shared_staging)
     build_spc(con)
     build_evaluation(con)
     return [*built, "assessment.spc", "assessment.intervention_effects"]
@@ -265,19 +265,22 @@ def _run_directly(name: str, function, *args):
 
 def build_area(area_config: dict, shared_warehouse: str, work_dir: str,
                previous_warehouse: str | None, run_id: str, fingerprint: str) -> dict:
-    """Assess and report one of many areas on its own copy of the validated warehouse, in
-    `work_dir`. Plain arguments (a config dict, paths as text) so that it can run in another
-    process or on another machine that sees the same folders (a Dask worker)."""
+    """Assess and report one of many areas in a warehouse of its own, in `work_dir`, that
+    reads the validated rows from the shared warehouse (attached read-only, not copied: at
+    national scale it is gigabytes, and 43 areas would copy it 43 times). Plain arguments (a
+    config dict, paths as text) so that it can run in another process or on another machine
+    that sees the same folders (a Dask worker)."""
     config = Config.model_validate(area_config)
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(shared_warehouse, work / WAREHOUSE_FILE)
+    (work / WAREHOUSE_FILE).unlink(missing_ok=True)
     timings = {}
     con = connect(work / WAREHOUSE_FILE)
     try:
+        _read_shared(con, shared_warehouse)
         _carry_headlines(con, previous_warehouse)
         started = time.perf_counter()
-        stage_assess(con, config)
+        stage_assess(con, config, shared_staging=True)
         timings["assess"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         outputs = stage_report(con, config, work, run_id, with_validation=False)
@@ -285,12 +288,46 @@ def build_area(area_config: dict, shared_warehouse: str, work_dir: str,
         con.execute("UPDATE meta.runs SET finished_at = now(), status = 'succeeded', "
                     "fingerprint = ? WHERE run_id = ?", [fingerprint, run_id])
     finally:
+        _stop_reading_shared(con)
         con.close()
     _check_checkpointed(work)
     return {"area": config.area.name, "timings": timings,
             "built_by": f"{socket.gethostname()}:{os.getpid()}",
             "outputs": {name: str(path) for name, path in outputs.items()},
             "warehouse": str(work / WAREHOUSE_FILE)}
+
+
+SHARED = "shared"  # the catalog name of the shared warehouse in an area's
+
+
+def _read_shared(con, shared_warehouse: str) -> None:
+    """The shared warehouse attached read-only; its bookkeeping copied (the models and the
+    report read and update it); its raw tables and incremental staging tables seen through
+    views, which `_stop_reading_shared` drops before the area's warehouse is published."""
+    con.execute(f"ATTACH ? AS {SHARED} (READ_ONLY)", [shared_warehouse])
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+        "ORDER BY ALL", [SHARED]).fetchall()
+    staged = {name for name in models.incremental_models()}
+    for schema, table in tables:
+        source = f"{SHARED}.{quote_ident(schema)}.{quote_ident(table)}"
+        if schema == "meta" and table != "headlines":  # an area keeps its own headlines
+            con.execute(f"INSERT INTO meta.{quote_ident(table)} BY NAME SELECT * FROM {source}")
+        elif schema == "raw" or (schema == "staging" and table in staged):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+            con.execute(f"CREATE VIEW {quote_ident(schema)}.{quote_ident(table)} AS "
+                        f"SELECT * FROM {source}")
+
+
+def _stop_reading_shared(con) -> None:
+    views = con.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal "
+                        "AND database_name = current_database() AND sql LIKE ?",
+                        [f"%{SHARED}.%"]).fetchall()
+    for schema, view in views:
+        con.execute(f"DROP VIEW {quote_ident(schema)}.{quote_ident(view)}")
+    if first_row(con, "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
+                 [SHARED])[0]:
+        con.execute(f"DETACH {SHARED}")
 
 
 def _carry_headlines(con, previous_warehouse: str | None) -> None:
