@@ -727,3 +727,41 @@ def test_period_comparison_with_none_in_the_previous_period(tmp_path):
     assert got[ROB][5] == pytest.approx(1 / 39) and got[ROB][6] is None
     assert got[DRUGS] == [0, 0, 0, None, None, None, None]  # 0 vs 0: nothing to estimate
     assert got[VSO] == [12, 12, 0, 0.0, 1.0, got[VSO][5], got[VSO][6]]
+
+
+def test_marts_keep_the_rows_of_the_forces_serving_the_area(tmp_path):
+    """Many areas share a national raw folder: each area's marts hold the street records of
+    the forces with a record in it, while searches are still placed at every force's map
+    points (a search on the border may lie at a point of a force outside the area)."""
+    raw = tmp_path / "raw"
+    inside, outside = ("E01000001", "E07000001", "Alpha", 1000, 3), \
+        ("E01000002", "E07000002", "Beta", 1000, 3)
+    write_reference(raw, [inside, outside])
+    point_out = ("0.200000", "52.300000")
+
+    def street(force: str, rows: list[list]) -> None:
+        write_csv(raw / "police_uk" / "2024-01" / f"2024-01-{force}-street.csv",
+                  STREET_HEADER, rows)
+
+    street("alpha", [street_row(cid("a1"), "2024-01", inside[0], ROB),
+                     street_row(cid("a2"), "2024-01", outside[0], ROB),
+                     street_row(cid("a2"), "2024-01", outside[0], ROB)])  # one duplicate
+    street("beta", [street_row(cid(f"b{i}"), "2024-01", outside[0], ROB, lon=point_out[0],
+                               lat=point_out[1]) for i in range(3)]
+           + [street_row(cid("b0"), "2024-01", outside[0], ROB)] * 2)  # two duplicates
+    write_csv(raw / "police_uk" / "2024-01" / "2024-01-alpha-stop-and-search.csv",
+              STOP_SEARCH_HEADER, [search_row("2024-01-05T10:00:00+00:00", point_out[1],
+                                              point_out[0])])
+    con = build_warehouse(raw, tmp_path / "w.duckdb", [inside[1]])
+    try:
+        forces = rows_of(con, "SELECT force, count(*) FROM marts.fct_street_records "
+                              "GROUP BY force")
+        dq = {m: v for m, v in rows_of(con, "SELECT measure, value FROM assessment.data_quality")}
+        search = rows_of(con, "SELECT placement, lsoa21_code, in_area FROM marts.fct_stop_search")
+        monthly = rows_of(con, "SELECT sum(incidents) FROM assessment.police_uk_monthly")
+    finally:
+        con.close()
+    assert forces == [("alpha", 3)]
+    assert dq["Duplicate Crime IDs (extra copies not counted)"] == 1  # alpha's, not beta's
+    assert search == [("same_point", outside[0], False)]  # at beta's point, outside the area
+    assert monthly == [(1,)]

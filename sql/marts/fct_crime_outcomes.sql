@@ -4,6 +4,7 @@ WITH latest AS (
     SELECT crime_id, outcome_type, month
     FROM {{ ref('police_uk_outcomes') }}
     WHERE crime_id IS NOT NULL AND outcome_type IS NOT NULL
+      AND crime_id IN (SELECT crime_id FROM {{ ref('fct_street_records') }})
     QUALIFY row_number() OVER (
         PARTITION BY crime_id ORDER BY month DESC, file_id DESC, line DESC) = 1
 )

@@ -6,16 +6,17 @@
 -- among points of the 3 x 3 grid cells around them. A cell (0.01 x 0.016 degrees) is larger
 -- than the search box, so every point in the box lies in a neighbouring cell even after
 -- floating-point rounding; the box filter then keeps exactly the points the rule allows.
-WITH points AS (
+WITH points AS (  -- every force's map points, not only those of the forces serving the area
     SELECT
-        longitude,
-        latitude,
-        min(lsoa21_code) AS lsoa21_code,
-        floor(latitude / 0.01)::BIGINT AS cell_lat,
-        floor(longitude / 0.016)::BIGINT AS cell_lon
-    FROM {{ ref('fct_street_records') }}
-    WHERE lsoa21_code IS NOT NULL AND longitude IS NOT NULL AND latitude IS NOT NULL
-    GROUP BY longitude, latitude
+        s.longitude,
+        s.latitude,
+        min(m.lsoa21_code) AS lsoa21_code,
+        floor(s.latitude / 0.01)::BIGINT AS cell_lat,
+        floor(s.longitude / 0.016)::BIGINT AS cell_lon
+    FROM {{ ref('police_uk_street') }} AS s
+    JOIN {{ ref('lsoa_code_map') }} AS m ON m.lsoa_code = s.lsoa_code
+    WHERE s.longitude IS NOT NULL AND s.latitude IS NOT NULL
+    GROUP BY s.longitude, s.latitude
 ),
 searches AS (
     SELECT row_number() OVER (ORDER BY file_id, line) AS search_id, *
