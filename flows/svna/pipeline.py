@@ -1,7 +1,7 @@
 """The refresh: ingest -> validate -> assess -> report, as plain functions on a private copy
 of the warehouse that is published only when every step succeeded. A config of many areas
-ingests and validates once, then assesses and reports each area on its own copy of the
-validated warehouse, in parallel (`area_runner`), and publishes all areas or none."""
+ingests, validates and stages once, then assesses and reports each area in a warehouse of
+its own that reads the shared one, in parallel (`area_runner`), and publishes all areas or none."""
 
 from __future__ import annotations
 
@@ -308,7 +308,7 @@ def _read_shared(con, shared_warehouse: str) -> None:
     tables = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
         "ORDER BY ALL", [SHARED]).fetchall()
-    staged = {name for name in models.incremental_models()}
+    staged = set(models.incremental_models())
     for schema, table in tables:
         source = f"{SHARED}.{quote_ident(schema)}.{quote_ident(table)}"
         if schema == "meta" and table != "headlines":  # an area keeps its own headlines
@@ -383,9 +383,7 @@ def refresh(config: Config, run_id: str | None = None, force: bool = False,
         try:
             fingerprint, unchanged = _ingest_and_validate(con, config, run_id, stage, result,
                                                           force)
-            if unchanged:
-                result.status = "unchanged"
-            else:
+            if not unchanged:
                 stage("assess", stage_assess, con, config)
                 outputs = stage("report", stage_report, con, config, work, run_id)
             con.execute(
@@ -405,7 +403,8 @@ def _ingest_and_validate(con, config: Config, run_id: str, stage, result: Refres
                          force: bool) -> tuple[str, bool]:
     """The start every refresh shares: the run recorded, new files ingested and validated.
     Returns the inputs' fingerprint and whether nothing changed since the last good run (same
-    fingerprint, its reports still there), so there is nothing to rebuild."""
+    fingerprint, its reports still there), so there is nothing to rebuild (the result's status
+    then says so)."""
     con.execute("INSERT INTO meta.runs VALUES (?, now(), NULL, 'running', NULL, NULL)",
                 [run_id])
     result.ingest = stage("ingest", stage_ingest, con, config, run_id)
@@ -416,6 +415,8 @@ def _ingest_and_validate(con, config: Config, run_id: str, stage, result: Refres
         "ORDER BY started_at DESC LIMIT 1")
     unchanged = bool(not force and last and last[0] == fingerprint
                      and all(path.exists() for path in result.reports.values()))
+    if unchanged:
+        result.status = "unchanged"
     return fingerprint, unchanged
 
 
@@ -445,8 +446,8 @@ def _timed(result: RefreshResult, stage_runner):
 
 def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner,
                    area_runner) -> RefreshResult:
-    """refresh() for many areas: ingest and validate once into the shared warehouse, build
-    each area from a copy of it, publish the shared and every area's outputs together."""
+    """refresh() for many areas: ingest, validate and stage once into the shared warehouse,
+    build each area reading it, publish the shared and every area's outputs together."""
     run_id = run_id or new_run_id()
     paths = config.paths
     areas = config.area_list
@@ -463,14 +464,12 @@ def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner
         try:
             fingerprint, unchanged = _ingest_and_validate(con, config, run_id, stage, result,
                                                           force)
-            if unchanged:
-                result.status = "unchanged"
-            else:
+            if not unchanged:
                 stage("staging", models.run_incremental_models, con)
                 write_validation_report(con, work / "validation", datasets_mod.load_datasets(),
                                         run_id, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
         finally:
-            con.close()  # the areas copy the file: closed, so all of it is in the file
+            con.close()  # the areas attach the file: closed, so all of it is in the file
         built = []
         if not unchanged:
             calls = [{"area_config": config.for_area(area).model_dump(mode="json"),
