@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import os
 import re
 from pathlib import Path
@@ -277,6 +278,24 @@ def test_identifiers_are_pseudonymised_on_ingest_with_the_key(con, tmp_path, mon
     dump = "".join(str(v) for r in con.execute("SELECT * FROM raw.test_people").fetchall()
                    for v in r)
     assert "A123" not in dump and "Bloggs" not in dump
+
+
+@pytest.mark.parametrize("key", ["a-test-key-of-enough-length", "k" * 100],
+                         ids=["short key", "key longer than a hash block"])
+def test_pseudonyms_computed_in_sql_are_the_keyed_hash_of_the_trimmed_upper_case_value(
+        con, tmp_path, monkeypatch, key):
+    values = ["A123", " a123 ", "jo bloggs", "Straße 5", "\tT9", "É", "x" * 300, "   "]
+    raw = tmp_path / "raw"
+    write_csv(raw / "people.csv", ["person id", "name", "age"],
+              [[value, "N", "1"] for value in values])
+    monkeypatch.setenv(KEY_VARIABLE, key)
+    ingest.ingest(con, raw, (PERSON,), "r1")
+    got = [p for p, in con.execute(
+        'SELECT "person id" FROM raw.test_people ORDER BY _line').fetchall()]
+    expected = [
+        "P" + hmac.new(key.encode(), v.strip().upper().encode(), hashlib.sha256).hexdigest()[:20]
+        if v.strip() else None for v in values]
+    assert got == expected
 
 
 def test_no_key_no_run(con, tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ import pandas as pd
 from svna.bulk import insert_rows
 from svna.datasets import Dataset, normalise_header
 from svna.mappings import Mapping
-from svna.pseudonymise import key_from_environment, pseudonymiser
+from svna.pseudonymise import hmac_pads, key_from_environment, pseudonym_sql, pseudonymiser
 from svna.warehouse import quote_ident, register_function
 
 log = logging.getLogger(__name__)
@@ -757,11 +757,16 @@ def _load_csv_batch(con, items: list[_Pending]) -> dict[int, int | None]:
     exactly. A row's line is its place in its file: the reader keeps the files' order."""
     ds, header = items[0].found.dataset, items[0].table.header
     by_normal = {normalise_header(h): f"c{i}" for i, h in enumerate(header)}
+    pads = {}
     if ds.identifiers:
-        _register_pseudonymiser(con)
+        key = key_from_environment()
+        register_function(con, "svna_pseudonym", pseudonymiser(key), ["VARCHAR"], "VARCHAR",
+                          null_handling="special")
+        pads = hmac_pads(key)
     select = ", ".join(
-        f"svna_pseudonym({quote_ident(by_normal[normalise_header(c)])})" if c in ds.identifiers
-        else quote_ident(by_normal[normalise_header(c)]) for c in ds.columns)
+        pseudonym_sql(quote_ident(by_normal[normalise_header(c)]), "svna_pseudonym")
+        if c in ds.identifiers else quote_ident(by_normal[normalise_header(c)])
+        for c in ds.columns)
     target = f"{ds.raw_table} (_file_id, _line, {', '.join(quote_ident(c) for c in ds.columns)})"
     paths = [str(item.table.path) for item in items]
     ids = [item.entry["file_id"] for item in items]
@@ -772,7 +777,8 @@ def _load_csv_batch(con, items: list[_Pending]) -> dict[int, int | None]:
         "header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
         "strict_mode = true, encoding = 'utf-8', filename = true, store_rejects = true, "
         "rejects_table = 'svna_rejects', rejects_scan = 'svna_scans'))",
-        {"ids": ids, "paths": paths, "columns": {f"c{i}": "VARCHAR" for i in range(len(header))}},
+        {"ids": ids, "paths": paths, "columns": {f"c{i}": "VARCHAR" for i in range(len(header))},
+         **pads},
     ).fetchall()
     loaded = dict(con.execute(f"SELECT _file_id, count(*) FROM {ds.raw_table} "
                               "WHERE list_contains($ids, _file_id) GROUP BY _file_id",
@@ -790,11 +796,6 @@ def _load_csv_batch(con, items: list[_Pending]) -> dict[int, int | None]:
     if redo:
         con.execute(f"DELETE FROM {ds.raw_table} WHERE list_contains(?, _file_id)", [redo])
     return counts
-
-
-def _register_pseudonymiser(con) -> None:
-    register_function(con, "svna_pseudonym", pseudonymiser(key_from_environment()),
-                      ["VARCHAR"], "VARCHAR", null_handling="special")
 
 
 def _deactivate_removed(con, present: set[str]) -> list[str]:

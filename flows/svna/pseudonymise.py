@@ -44,6 +44,27 @@ def _prefect_secret() -> str:
         return ""
 
 
+def hmac_pads(key: bytes) -> dict[str, bytes]:
+    """HMAC-SHA256's inner and outer padded keys (RFC 2104), as query parameters for
+    pseudonym_sql: DuckDB's own sha256 then computes pseudonymiser's HMAC in parallel, about
+    three times faster than a Python function called per value."""
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    return {"svna_ipad": bytes(b ^ 0x36 for b in block),
+            "svna_opad": bytes(b ^ 0x5C for b in block)}
+
+
+def pseudonym_sql(column: str, fallback_function: str) -> str:
+    """SQL giving the same pseudonym as pseudonymiser for the SQL expression `column`, with
+    hmac_pads' parameters. Printable ASCII is hashed natively; other text goes to the Python
+    function `fallback_function`, because DuckDB's trim and upper differ from Python's strip
+    and upper outside ASCII (tabs, "ß")."""
+    native = ("'P' || left(sha256($svna_opad || unhex(sha256($svna_ipad || "
+              f"encode(upper(trim({column})))))), 20)")
+    return (f"CASE WHEN {column} IS NULL OR trim({column}) = '' THEN NULL "
+            f"WHEN regexp_full_match({column}, '[ -~]*') THEN {native} "
+            f"ELSE {fallback_function}({column}) END")
+
+
 def pseudonymiser(key: bytes):
     """A function mapping an identifier to its pseudonym (None stays None)."""
 
