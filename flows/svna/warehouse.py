@@ -38,6 +38,8 @@ def connect(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
         raise ValueError(f"{MEMORY_LIMIT_VARIABLE}={limit!r}: expected a size such as 1GB")
     con = duckdb.connect(str(path))
     con.execute(f"SET memory_limit = '{limit}'")
+    # svna reports its own progress per stage; DuckDB's bar would fill the run logs
+    con.execute("SET enable_progress_bar = false")
     init_schema(con)
     return con
 
