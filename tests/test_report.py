@@ -514,7 +514,7 @@ def test_an_area_of_more_districts_than_the_document_holds_shows_the_busiest(db2
     assert (f"This area has {len(volumes)} districts: the district tables and charts show the "
             "1 with") in _visible_text(page)
     assert "districts: the district tables" not in _visible_text(page26)
-    for section in ("trends", "rates", "outcomes", "stop-search", "youth"):
+    for section in ("trends", "rates", "outcomes", "stop-search", "sv-definition", "youth"):
         full, cut = (_section(p, section).replace(demo.DEMO_AREA_NAME, "the area")
                      for p in (page26, page))  # the area's name holds two district names
         assert all(name in full for name in volumes), section

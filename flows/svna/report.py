@@ -1499,7 +1499,7 @@ def _force(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any] | 
     period = _one_row(frames["force_reporting_period"])
     age_labels = _age_labels(frames)
     definition = _definition(frames, config)
-    headline = _headline(frames["force_rates"])
+    headline = _headline(_shown(frames["force_rates"]))
     spc = _spc(frames["spc"])
     youth_measure = next((m for m in _measure_order(set(monthly["measure"]))
                           if m.startswith(YOUTH_MEASURE_PREFIX)), None)
