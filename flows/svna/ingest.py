@@ -754,7 +754,10 @@ class _CsvBatch:
 
 def _load_csv_batch(con, items: list[_Pending]) -> dict[int, int | None]:
     """Each file's rows loaded, or None (and none of its rows kept) where it must be read
-    exactly. A row's line is its place in its file: the reader keeps the files' order."""
+    exactly. A row's line is its place in its file: the reader keeps the files' order, so
+    it is the row's number in the batch less the rows of the files before it. Those are first
+    taken from the files' line counts, which holds when every file has a row a line; when one
+    does not, the batch is read again with each file's first row found by a window."""
     ds, header = items[0].found.dataset, items[0].table.header
     by_normal = {normalise_header(h): f"c{i}" for i, h in enumerate(header)}
     pads = {}
@@ -770,16 +773,38 @@ def _load_csv_batch(con, items: list[_Pending]) -> dict[int, int | None]:
     target = f"{ds.raw_table} (_file_id, _line, {', '.join(quote_ident(c) for c in ds.columns)})"
     paths = [str(item.table.path) for item in items]
     ids = [item.entry["file_id"] for item in items]
-    con.execute(
-        f"INSERT INTO {target} SELECT $ids[list_position($paths, filename)], "
-        f"rn - min(rn) OVER (PARTITION BY filename) + 2, {select} "
-        "FROM (SELECT row_number() OVER () AS rn, * FROM read_csv($paths, columns = $columns, "
+    expected = [item.scan.newlines - 1 + (0 if item.scan.ends_with_newline else 1)
+                for item in items]
+    numbered = (
+        "SELECT row_number() OVER () AS rn, * FROM read_csv($paths, columns = $columns, "
         "header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
         "strict_mode = true, encoding = 'utf-8', filename = true, store_rejects = true, "
-        "rejects_table = 'svna_rejects', rejects_scan = 'svna_scans'))",
-        {"ids": ids, "paths": paths, "columns": {f"c{i}": "VARCHAR" for i in range(len(header))},
-         **pads},
-    ).fetchall()
+        "rejects_table = 'svna_rejects', rejects_scan = 'svna_scans')")
+    parameters = {"paths": paths, "columns": {f"c{i}": "VARCHAR" for i in range(len(header))},
+                  **pads}
+    before = [sum(expected[:k]) for k in range(len(expected))]
+    con.execute(
+        f"INSERT INTO {target} SELECT f.file_id, s.rn - f.rows_before + 1, {select} "
+        f"FROM ({numbered}) AS s JOIN (SELECT unnest($paths) AS filename, unnest($ids) AS "
+        "file_id, unnest($before) AS rows_before) AS f USING (filename)",
+        {**parameters, "ids": ids, "before": before}).fetchall()
+    counts = _batch_counts(con, ds, paths, ids, expected)
+    if any(n is None for n in counts.values()):
+        con.execute(f"DELETE FROM {ds.raw_table} WHERE list_contains(?, _file_id)", [ids])
+        con.execute(
+            f"INSERT INTO {target} SELECT $ids[list_position($paths, filename)], "
+            f"rn - min(rn) OVER (PARTITION BY filename) + 2, {select} FROM ({numbered})",
+            {**parameters, "ids": ids}).fetchall()
+        counts = _batch_counts(con, ds, paths, ids, expected)
+    redo = [file_id for file_id, rows in counts.items() if rows is None]
+    if redo:
+        con.execute(f"DELETE FROM {ds.raw_table} WHERE list_contains(?, _file_id)", [redo])
+    return counts
+
+
+def _batch_counts(con, ds, paths, ids, expected) -> dict[int, int | None]:
+    """Each file's rows, or None where the reader rejected lines or the rows are not one a
+    line; drops the reader's rejects tables."""
     loaded = dict(con.execute(f"SELECT _file_id, count(*) FROM {ds.raw_table} "
                               "WHERE list_contains($ids, _file_id) GROUP BY _file_id",
                               {"ids": ids}).fetchall())
@@ -787,15 +812,9 @@ def _load_csv_batch(con, items: list[_Pending]) -> dict[int, int | None]:
         "SELECT DISTINCT s.file_path FROM svna_rejects AS r JOIN svna_scans AS s "
         "ON s.scan_id = r.scan_id AND s.file_id = r.file_id").fetchall()}
     con.execute("DROP TABLE IF EXISTS svna_rejects; DROP TABLE IF EXISTS svna_scans")
-    counts: dict[int, int | None] = {}
-    for item, path, file_id in zip(items, paths, ids, strict=True):
-        data_lines = item.scan.newlines - 1 + (0 if item.scan.ends_with_newline else 1)
-        rows = loaded.get(file_id, 0)
-        counts[file_id] = rows if path not in rejected and rows == data_lines else None
-    redo = [file_id for file_id, rows in counts.items() if rows is None]
-    if redo:
-        con.execute(f"DELETE FROM {ds.raw_table} WHERE list_contains(?, _file_id)", [redo])
-    return counts
+    return {file_id: (rows if path not in rejected and rows == lines else None)
+            for path, file_id, lines in zip(paths, ids, expected, strict=True)
+            for rows in [loaded.get(file_id, 0)]}
 
 
 def _deactivate_removed(con, present: set[str]) -> list[str]:
