@@ -139,3 +139,33 @@ def test_an_incremental_model_must_read_one_dataset_alone(tmp_path):
     (tmp_path / "staging" / "b.sql").write_text('{{ config(materialized="view") }} SELECT 1')
     with pytest.raises(models.ModelError, match="materialized must be table or incremental"):
         models.render_all(models.discover_models(tmp_path))
+
+
+def test_models_reading_no_config_are_shared_by_every_area_and_built_alone(tmp_path):
+    """A model is an area's own when it reads cfg.* or meta.headlines, or a model that is; the
+    rest are built once for many areas, and an area then builds only its own."""
+    for layer in models.LAYERS:
+        (tmp_path / layer).mkdir()
+    files = {
+        "staging/s.sql": "SELECT 1 AS file_id, 'E07000001' AS lad_code",
+        "marts/lookup.sql": "SELECT * FROM {{ ref('s') }}",
+        "marts/flagged.sql": "SELECT l.*, d.lad_code IS NOT NULL AS in_area FROM "
+                             "{{ ref('lookup') }} AS l LEFT JOIN cfg.districts AS d "
+                             "USING (lad_code)",
+        "marts/after_flag.sql": "SELECT count(*) AS n FROM {{ ref('flagged') }}",
+        "assessment/history.sql": "SELECT count(*) AS n FROM meta.headlines",
+        "assessment/from_lookup.sql": "SELECT count(*) AS n FROM {{ ref('lookup') }}",
+    }
+    for name, sql in files.items():
+        (tmp_path / name).write_text(sql)
+    assert models.shared_models(tmp_path) == ["staging.s", "marts.lookup",
+                                              "assessment.from_lookup"]
+    shared = warehouse.connect()
+    assert models.run_shared_models(shared, tmp_path) == models.shared_models(tmp_path)
+    area = warehouse.connect()
+    area.execute("CREATE SCHEMA staging; CREATE SCHEMA marts; "
+                 "CREATE VIEW staging.s AS SELECT 1 AS file_id, 'E07000001' AS lad_code; "
+                 "CREATE VIEW marts.lookup AS SELECT * FROM staging.s")
+    built = models.run_models(area, CONFIG, tmp_path, shared_built=True)
+    assert sorted(built) == ["assessment.history", "marts.after_flag", "marts.flagged"]
+    assert area.execute("SELECT in_area FROM marts.flagged").fetchall() == [(True,)]

@@ -4,12 +4,17 @@ SELECT, materialised as a table named after the file, in dependency order found 
 A model that reads one dataset's raw rows row by row (no ref(), no grouping across files) may
 declare {{ config(materialized="incremental") }}: its table then keeps the rows of files
 still in use and adds those of newly active files only, as dbt's incremental models do. It
-is rebuilt whole when its SQL changes."""
+is rebuilt whole when its SQL changes.
+
+A model that reads no config (cfg.*) nor the area's headline history, itself or through the
+models it refers to, is the same for every area: with many areas it is built once, in the
+shared warehouse (run_shared_models), and each area reads it from there."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from functools import cache
 from graphlib import CycleError, TopologicalSorter
@@ -27,6 +32,8 @@ from svna.warehouse import first_row, register_function
 log = logging.getLogger(__name__)
 
 LAYERS = ("staging", "marts", "assessment")
+# what makes a model an area's own rather than shared by every area
+AREA_INPUTS = re.compile(r"\bcfg\.|\bmeta\.headlines\b")
 
 
 @dataclass(frozen=True)
@@ -184,43 +191,63 @@ def load_seeds(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
                     "delim = ',')", [str(path)])
 
 
-def run_models(con: duckdb.DuckDBPyConnection, config: Config, sql_dir: Path = SQL_DIR,
-               shared_staging: bool = False) -> list[str]:
-    """Build every model from the raw layer (the incremental ones from the files they do not
-    hold yet; none with `shared_staging`: an area reads them from the shared warehouse);
-    returns the tables built, in order."""
-    models = discover_models(sql_dir)
-    sql, deps, increments = render_all(models)
+def _build_order(deps: dict[str, set[str]]) -> list[str]:
     try:
-        order = list(TopologicalSorter(deps).static_order())
+        return list(TopologicalSorter(deps).static_order())
     except CycleError as exc:
         raise ModelError(f"models depend on each other in a cycle: {exc.args[1]}") from None
+
+
+def _shared(sql: dict[str, str], deps: dict[str, set[str]], order: list[str]) -> list[str]:
+    """The models, in build order, that are the same for every area (see the module's doc)."""
+    own: set[str] = set()
+    for name in order:
+        if AREA_INPUTS.search(sql[name]) or deps[name] & own:
+            own.add(name)
+    return [name for name in order if name not in own]
+
+
+def shared_models(sql_dir: Path = SQL_DIR) -> list[str]:
+    models = discover_models(sql_dir)
+    sql, deps, _ = render_all(models)
+    return [models[n].table for n in _shared(sql, deps, _build_order(deps))]
+
+
+def run_models(con: duckdb.DuckDBPyConnection, config: Config, sql_dir: Path = SQL_DIR,
+               shared_built: bool = False) -> list[str]:
+    """Build every model from the raw layer (the incremental ones from the files they do not
+    hold yet); with `shared_built`, only the area's own: an area of many reads the others
+    from the shared warehouse. Returns the tables built, in order."""
+    models = discover_models(sql_dir)
+    sql, deps, increments = render_all(models)
+    order = _build_order(deps)
     register_functions(con)
     load_config_tables(con, config)
     load_seeds(con, sql_dir)
     for layer in LAYERS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
-    if shared_staging:
-        order = [name for name in order if name not in increments]
+    if shared_built:
+        shared = set(_shared(sql, deps, order))
+        order = [name for name in order if name not in shared]
     for name in order:
         _build(con, models[name], sql[name], increments.get(name))
     return [models[n].table for n in order]
 
 
-def incremental_models(sql_dir: Path = SQL_DIR) -> list[str]:
-    return list(render_all(discover_models(sql_dir))[2])
-
-
-def run_incremental_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """The incremental models alone (they read no config): many areas stage the shared rows
-    once, before each copies the warehouse, instead of once per area."""
+def run_shared_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """The models that are the same for every area (staging, lookups, the force extract's
+    latest deliveries, stop and search placed), built once in the shared warehouse instead
+    of once per area. Returns the tables built, in order."""
     models = discover_models(sql_dir)
-    sql, _, increments = render_all(models)
+    sql, deps, increments = render_all(models)
+    shared = _shared(sql, deps, _build_order(deps))
+    register_functions(con)
+    load_seeds(con, sql_dir)
     for layer in LAYERS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
-    for name, increment in increments.items():
-        _build(con, models[name], sql[name], increment)
-    return [models[n].table for n in increments]
+    for name in shared:
+        _build(con, models[name], sql[name], increments.get(name))
+    return [models[n].table for n in shared]
 
 
 def _build(con: duckdb.DuckDBPyConnection, model: Model, sql: str,

@@ -213,8 +213,8 @@ def stage_validate(con, config: Config, run_id: str) -> dict:
     return tally
 
 
-def stage_assess(con, config: Config, shared_staging: bool = False) -> list[str]:
-    built = models.run_models(con, config, shared_staging=shared_staging)
+def stage_assess(con, config: Config, shared_built: bool = False) -> list[str]:
+    built = models.run_models(con, config, shared_built=shared_built)
     build_spc(con)
     build_evaluation(con)
     return [*built, "assessment.spc", "assessment.intervention_effects"]
@@ -280,7 +280,7 @@ def build_area(area_config: dict, shared_warehouse: str, work_dir: str,
         _read_shared(con, shared_warehouse)
         _carry_headlines(con, previous_warehouse)
         started = time.perf_counter()
-        stage_assess(con, config, shared_staging=True)
+        stage_assess(con, config, shared_built=True)
         timings["assess"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         outputs = stage_report(con, config, work, run_id, with_validation=False)
@@ -302,18 +302,19 @@ SHARED = "shared"  # the catalog name of the shared warehouse in an area's
 
 def _read_shared(con, shared_warehouse: str) -> None:
     """The shared warehouse attached read-only; its bookkeeping copied (the models and the
-    report read and update it); its raw tables and incremental staging tables seen through
-    views, which `_stop_reading_shared` drops before the area's warehouse is published."""
+    report read and update it); its raw tables and the models shared by every area seen
+    through views, which `_stop_reading_shared` drops before the area's warehouse is
+    published."""
     con.execute(f"ATTACH ? AS {SHARED} (READ_ONLY)", [shared_warehouse])
     tables = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
         "ORDER BY ALL", [SHARED]).fetchall()
-    staged = set(models.incremental_models())
+    shared = set(models.shared_models())
     for schema, table in tables:
         source = f"{SHARED}.{quote_ident(schema)}.{quote_ident(table)}"
         if schema == "meta" and table != "headlines":  # an area keeps its own headlines
             con.execute(f"INSERT INTO meta.{quote_ident(table)} BY NAME SELECT * FROM {source}")
-        elif schema == "raw" or (schema == "staging" and table in staged):
+        elif schema == "raw" or f"{schema}.{table}" in shared:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
             con.execute(f"CREATE VIEW {quote_ident(schema)}.{quote_ident(table)} AS "
                         f"SELECT * FROM {source}")
@@ -465,7 +466,7 @@ def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner
             fingerprint, unchanged = _ingest_and_validate(con, config, run_id, stage, result,
                                                           force)
             if not unchanged:
-                stage("staging", models.run_incremental_models, con)
+                stage("shared models", models.run_shared_models, con)
                 write_validation_report(con, work / "validation", datasets_mod.load_datasets(),
                                         run_id, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
         finally:

@@ -25,7 +25,7 @@ import vl_convert
 from markupsafe import Markup
 
 from svna.evaluation import MEASURE_LABELS
-from svna.exports import published_table, suppress_for_publication
+from svna.exports import Published, published_tables, suppress_for_publication
 from svna.maps import area_map
 from svna.spc import SERIES as SPC_SERIES
 from svna.stats import HIGH, LOW, MIN_RELIABLE_COUNT, xmr_summary
@@ -65,13 +65,22 @@ OTHER_TABLES = (
 )
 # police.uk's age bands, youngest first: a board reads them as a scale, not a ranking.
 AGE_ORDER = ("under 10", "10-17", "18-24", "25-34", "over 34")
-# schema.yml's entry for a table (its suppression rule), read once per table and process
-_published = functools.cache(published_table)
 SUPPRESSED = "[c]"
 MISSING = "–"
 # Okabe-Ito: distinguishable with every common form of colour-blindness, and in greyscale print.
 BLACK, ORANGE, GREEN, BLUE, VERMILLION = "#000000", "#E69F00", "#009E73", "#0072B2", "#D55E00"
 GREY = "#6b6b6b"
+
+
+@functools.cache
+def _published_tables() -> dict[str, Published]:
+    """schema.yml's entries (their suppression rules), read once per process."""
+    return {table.name: table for table in published_tables()}
+
+
+def _published(name: str) -> Published:
+    return _published_tables()[name]
+
 
 # --- the force crime extract: names ------------------------------------------------------
 FORCE_SV, KNIFE, HOMICIDE = ("Serious violence", "Knife or sharp instrument serious violence",

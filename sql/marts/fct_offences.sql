@@ -1,11 +1,6 @@
--- One row per crime of the force extract (its latest delivery), placed in an LSOA and
--- district, classified by the configured serious violence definition.
-WITH latest AS (
-    SELECT * FROM {{ ref('force_offences') }}
-    WHERE crime_reference IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY crime_reference ORDER BY file_id DESC, line DESC) = 1
-),
-flags AS (
+-- One row per crime of the force extract (its latest delivery: force_offences_latest), placed
+-- in an LSOA and district, classified by the configured serious violence definition.
+WITH flags AS (
     SELECT
         max(CASE WHEN key = 'sv_knife_or_firearm_flagged' THEN value END) = 1 AS flagged_counts,
         max(CASE WHEN key = 'sv_domestic_abuse' THEN value END) = 1 AS domestic_abuse_counts
@@ -38,7 +33,7 @@ SELECT
     o.outcome_code,
     coalesce(oc.category, 'unknown')                        AS outcome_category,
     o.outcome_date
-FROM latest AS o
+FROM {{ ref('force_offences_latest') }} AS o
 CROSS JOIN flags AS f
 LEFT JOIN {{ ref('offence_codes') }} AS c ON c.code = o.offence_code
 CROSS JOIN LATERAL (SELECT

@@ -1,25 +1,6 @@
--- Victims and suspects (one row per person per crime, latest delivery), with their crime's
--- date, place and classification, age band and ethnic group. A suspect's outcome is their
--- own where recorded, else the crime's.
-WITH people AS (
-    SELECT 'victim' AS role, crime_reference, person_id, age, sex, ethnicity, repeat_flag,
-           NULL AS own_outcome, file_id, line
-    FROM {{ ref('force_victims') }}
-    UNION ALL
-    SELECT 'suspect', crime_reference, person_id, age, sex, ethnicity, NULL, outcome_code,
-           file_id, line
-    FROM {{ ref('force_suspects') }}
-),
-latest_delivery AS (  -- a crime's victims (suspects) are those of its latest delivery
-    SELECT * FROM people
-    WHERE crime_reference IS NOT NULL
-    QUALIFY file_id = max(file_id) OVER (PARTITION BY role, crime_reference)
-),
-latest AS (
-    SELECT * FROM latest_delivery
-    QUALIFY person_id IS NULL
-         OR row_number() OVER (PARTITION BY role, crime_reference, person_id ORDER BY line) = 1
-)
+-- Victims and suspects (one row per person per crime, latest delivery: force_people_latest),
+-- with their crime's date, place and classification, age band and ethnic group. A suspect's
+-- outcome is their own where recorded, else the crime's.
 SELECT
     p.role,
     p.crime_reference,
@@ -42,7 +23,7 @@ SELECT
     o.in_area,
     coalesce(p.own_outcome, o.outcome_code)                      AS outcome_code,
     coalesce(oc.category, 'unknown')                             AS outcome_category
-FROM latest AS p
+FROM {{ ref('force_people_latest') }} AS p
 LEFT JOIN {{ ref('fct_offences') }} AS o USING (crime_reference)
 LEFT JOIN cfg.age_bands AS b ON p.age BETWEEN b.lower_age AND coalesce(b.upper_age, 1000)
 LEFT JOIN seeds.ethnicity_codes AS e ON e.code = p.ethnicity

@@ -1,0 +1,4 @@
+-- Each crime of the force extract as last delivered (the same for every area).
+SELECT * FROM {{ ref('force_offences') }}
+WHERE crime_reference IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY crime_reference ORDER BY file_id DESC, line DESC) = 1
