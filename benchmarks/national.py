@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import yaml
@@ -559,6 +560,48 @@ def street_only(out: Path, districts: list[str], months: list[str], pdf: bool) -
     return run
 
 
+def force_areas(out: Path, months: list[str], pdf: bool, workers: int) -> dict:
+    """svna with one area per force (the 43 of them) in one config, each district in the
+    area of the force with most of its street records: a shared ingest and validation, then
+    43 assessments built `workers` at a time (threads)."""
+    base = out / "force-areas"
+    shutil.rmtree(base, ignore_errors=True)
+    (base / "raw" / "police_uk").mkdir(parents=True)
+    (base / "raw" / "reference").symlink_to(out / "raw" / "reference")
+    (base / "raw" / "force_extract").mkdir()
+    for month in months:
+        (base / "raw" / "police_uk" / month).symlink_to(out / "raw" / "police_uk" / month)
+        for path in (out / "raw" / "force_extract").glob(f"*_{month}.csv"):
+            (base / "raw" / "force_extract" / path.name).symlink_to(path)
+    streets = [str(p) for m in months for p in (out / "raw" / "police_uk" / m).glob(
+        "*-street.csv")]
+    assigned = duckdb.execute(
+        "SELECT force, list(lad ORDER BY lad) FROM (SELECT lad, arg_max(force, n) AS force "
+        "FROM (SELECT regexp_extract(s.filename, '\\d{4}-\\d{2}-(.+)-street\\.csv$', 1) "
+        "AS force, l.LAD23CD AS lad, count(*) AS n FROM read_csv($streets, header = true, "
+        "columns = $columns, filename = true, auto_detect = false, quote = '\"', "
+        "escape = '\"') AS s JOIN read_csv($lookup, header = true, all_varchar = true) AS l "
+        "ON l.LSOA21CD = s.\"LSOA code\" GROUP BY ALL) GROUP BY lad) GROUP BY force "
+        "ORDER BY force",
+        {"streets": streets, "columns": {c: "VARCHAR" for c in STREET_HEADER},
+         "lookup": str(out / "raw" / "reference" / "lsoa21_to_lad23.csv")}).fetchall()
+    config = base / "national.yaml"
+    config.write_text(yaml.safe_dump({
+        "areas": [{"name": force, "districts": lads} for force, lads in assigned],
+        "paths": {"raw": str(base / "raw"), "processed": str(base / "processed"),
+                  "reports": str(base / "reports")},
+        "report": {"pdf": pdf}, "run": {"workers": workers}}, width=100))
+    run = run_svna(base, config, "force-areas")
+    show(f"svna refresh, {len(assigned)} force areas", run)
+    for stage, (seconds, peak) in run["stages"].items():
+        print(f"    {stage:<9} {seconds:8.1f} s   peak RSS {peak:7.0f} MB")
+    warehouses = sorted((base / "processed").rglob("*.duckdb"))
+    run["warehouse_mb"] = {p.relative_to(base).as_posix(): round(p.stat().st_size / 2**20)
+                           for p in warehouses}
+    print(f"    {len(warehouses)} warehouses, {sum(run['warehouse_mb'].values()):,} MB in all")
+    return run
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, help="data and results folder (default: a new "
@@ -572,6 +615,11 @@ def main() -> int:
     parser.add_argument("--street-only", action="store_true",
                         help="only run svna on the street and reference files of data "
                         "generated before in --out (the pandas script's inputs)")
+    parser.add_argument("--force-areas", action="store_true",
+                        help="only run svna with one area per force (43 areas) on data "
+                        "generated before in --out")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="areas built at a time with --force-areas")
     args = parser.parse_args()
     out = (args.out or Path(tempfile.mkdtemp(prefix="svna-national-"))).resolve()
     if REPO in out.parents or out == REPO:
@@ -606,6 +654,11 @@ def main() -> int:
         run = street_only(out, counts["districts"], months, not args.no_pdf)
         (out / f"figures-street-only{suffix}.json").write_text(json.dumps(run, indent=1,
                                                                           default=str))
+        return 0
+    if args.force_areas:
+        run = force_areas(out, months, not args.no_pdf, args.workers)
+        (out / f"figures-force-areas{suffix}.json").write_text(json.dumps(run, indent=1,
+                                                                         default=str))
         return 0
     # a fresh warehouse, with the 13th month held back
     for sub in ("processed", "reports", "pandas"):
