@@ -11,6 +11,9 @@ Then, each in a fresh process measured for wall time, CPU time and peak RSS:
   c. one DuckDB query checking the same suites' rules over the same loaded rows;
   d. the refresh again after a 13th month is dropped in (against the full refresh).
 
+On data generated before: --street-only runs svna on the pandas script's inputs alone;
+--force-areas runs one config of 43 areas, one per force.
+
     PYTHONPATH=flows .venv/bin/python benchmarks/national.py --scale 0.1 --out /tmp/svna-national
 
 Codes are fictional (LSOAs E01100001.., districts E07900001..): no collision with real ones.
