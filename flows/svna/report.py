@@ -22,7 +22,7 @@ import duckdb
 import jinja2
 import pandas as pd
 import vl_convert
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from svna.evaluation import MEASURE_LABELS
 from svna.exports import Published, published_tables, suppress_for_publication
@@ -298,6 +298,9 @@ def _figure(chart: alt.TopLevelMixin, alt_text: str) -> dict[str, Any]:
     for name in set(re.findall(r'\bid="([^"]+)"', svg)):
         svg = re.sub(rf'(\bid="|url\(#|href="#){re.escape(name)}(?=[")])',
                      rf"\g<1>{prefix}{name}", svg)
+    # the SVG's title is what a tagged PDF gives as the figure's alternate text (/Alt)
+    svg = re.sub(r"<svg\b[^>]*>", lambda tag: f"{tag.group(0)}<title>{escape(alt_text)}</title>",
+                 svg, count=1)
     return {"svg": Markup(svg), "alt": alt_text}
 
 
