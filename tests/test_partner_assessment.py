@@ -681,6 +681,36 @@ def test_hidden_violence_suppression_covers_attendances():
     assert out["attendances_suppressed"].tolist() == ["", "", "yes", "yes"]
 
 
+def _hidden_violence_frame(attendances, no_police_record) -> pd.DataFrame:
+    return pd.DataFrame({
+        "dimension": ["All", "Location type", "Location type", "Location type"],
+        "value": ["All attendances", "street", "home", "other"],
+        "attendances": attendances, "no_police_record": no_police_record,
+        "no_police_record_pct": [100.0 * n / a for a, n in zip(attendances, no_police_record,
+                                                               strict=True)],
+        "pct_ci_lower": [0.0] * 4, "pct_ci_upper": [100.0] * 4})
+
+
+def test_hidden_violence_hides_a_small_number_matched_to_police_records():
+    """attendances - no_police_record counts the people matched to a police record: where that
+    is 1 to 4, no_police_record (and its %) is hidden, or the published attendances would give
+    it away; the secondary rule then protects the hidden one within its group."""
+    table = exports.published_table("hidden_violence")
+    # matched: All 3, street 0, home 2, other 1 -> hidden in All, home and other
+    out = exports.suppress_for_publication(
+        _hidden_violence_frame([60, 40, 14, 6], [57, 40, 12, 5]), table, 5)
+    assert out["no_police_record"].isna().tolist() == [True, False, True, True]
+    assert out["no_police_record_pct"].isna().tolist() == [True, False, True, True]
+    assert out["attendances"].tolist() == [60, 40, 14, 6]  # none of them small
+    # matched: All 12, street 5, home 2 (hidden), other 5; home alone hidden in its group
+    # would be 48 - 25 - 5: the smallest other, other's 5, goes too
+    out = exports.suppress_for_publication(
+        _hidden_violence_frame([60, 30, 20, 10], [48, 25, 18, 5]), table, 5)
+    assert out["no_police_record"].tolist()[:2] == [48, 25]
+    assert out["no_police_record"].iloc[2:].isna().all()
+    assert out["no_police_record_suppressed"].tolist() == ["", "", "yes", "yes"]
+
+
 # --- findings.py on hand-built frames ---------------------------------------------------------
 LABELS = {"ae_assaults": "A&E", "ambulance_callouts": "Ambulance", "probation_caseload":
           "Probation", "hospital_admissions": "Hospital", "youth_justice": "Youth justice",

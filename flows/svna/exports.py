@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import yaml
 
 from svna.project import SQL_DIR
@@ -40,7 +41,9 @@ def published_table(name: str) -> Published:
 def suppress_for_publication(frame, table: Published, threshold: int):
     """The table's suppression rule from schema.yml applied (unchanged if it has none).
     `count` may name several counts (a period and the one before): each is suppressed in turn
-    over the same groups, and the shares are hidden wherever any of them is."""
+    over the same groups, and the shares are hidden wherever any of them is. `complement`
+    ({count: whole}) says that whole - count is a count of people too: where it is small, the
+    count is hidden, since the published whole would give the difference away."""
     rule = table.suppress
     if not rule:
         return frame
@@ -51,8 +54,13 @@ def suppress_for_publication(frame, table: Published, threshold: int):
     counts = rule["count"] if isinstance(rule["count"], list) else [rule["count"]]
     out = frame
     for count in counts:
+        also_hidden = None
+        if count in rule.get("complement", {}):
+            difference = pd.to_numeric(out[rule["complement"][count]]) - pd.to_numeric(out[count])
+            also_hidden = ((difference > 0) & (difference < threshold)).fillna(False).to_numpy(
+                dtype=bool)
         out = suppress_small_counts(out, count, threshold, rule["groups"],
-                                    tuple(rule.get("shares", ())), totals)
+                                    tuple(rule.get("shares", ())), totals, also_hidden)
     if "reference" in rule:  # ratios to a hidden reference row would give its count back
         ref = rule["reference"]
         hidden = out[f"{counts[0]}_suppressed"] == "yes"

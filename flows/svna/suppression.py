@@ -11,10 +11,12 @@ import pandas as pd
 def suppress_small_counts(
     frame: pd.DataFrame, count_column: str, threshold: int,
     group_columns: list[str] | list[list[str]], share_columns: tuple[str, ...] = (),
-    totals: tuple[list[str], pd.Series] | None = None,
+    totals: tuple[list[str], pd.Series] | None = None, also_hidden: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Blank counts 1..threshold-1; then, until nothing changes, wherever a set of cells that
-    adds up to a known total has exactly one hidden cell, hide its smallest other non-zero one.
+    """Blank counts 1..threshold-1, and the cells flagged in `also_hidden` (whatever their
+    count: one that would give a small difference away); then, until nothing changes, wherever
+    a set of cells that adds up to a known total has exactly one hidden cell, hide its smallest
+    other non-zero one.
 
     Cells add up within each group of `group_columns` (its total is published or derivable;
     give a list of such column lists when a table adds up in several directions) and, with
@@ -27,6 +29,8 @@ def suppress_small_counts(
     # row positions and numpy arrays: a table of many districts has thousands of groups
     counts = pd.to_numeric(frame[count_column]).to_numpy(dtype=float, na_value=np.nan)
     hidden = (counts > 0) & (counts < threshold)
+    if also_hidden is not None:
+        hidden |= also_hidden
     groups = [positions for grouping in groupings
               for positions in _positions(frame, grouping)]
 
