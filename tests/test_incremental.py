@@ -1,5 +1,6 @@
 """Incremental staging models: a refresh adds the rows of new files and drops those of files no
 longer in use, leaving the rest untouched, and the table always equals a rebuild from scratch.
+And which models are shared by every area of many, built once.
 
 A sentinel written into an old file's staged rows shows whether they were rebuilt: a rebuild
 from raw would overwrite it."""

@@ -218,36 +218,32 @@ def run_models(con: duckdb.DuckDBPyConnection, config: Config, sql_dir: Path = S
     """Build every model from the raw layer (the incremental ones from the files they do not
     hold yet); with `shared_built`, only the area's own: an area of many reads the others
     from the shared warehouse. Returns the tables built, in order."""
-    models = discover_models(sql_dir)
-    sql, deps, increments = render_all(models)
-    order = _build_order(deps)
-    register_functions(con)
     load_config_tables(con, config)
-    load_seeds(con, sql_dir)
-    for layer in LAYERS:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
-    if shared_built:
-        shared = set(_shared(sql, deps, order))
-        order = [name for name in order if name not in shared]
-    for name in order:
-        _build(con, models[name], sql[name], increments.get(name))
-    return [models[n].table for n in order]
+    return _run(con, sql_dir, "own" if shared_built else "all")
 
 
 def run_shared_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
     """The models that are the same for every area (staging, lookups, the force extract's
     latest deliveries, stop and search placed), built once in the shared warehouse instead
     of once per area. Returns the tables built, in order."""
+    return _run(con, sql_dir, "shared")
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql_dir: Path, which: str) -> list[str]:
+    """Build `which` models ("all", "shared" by every area, or an area's "own") in order."""
     models = discover_models(sql_dir)
     sql, deps, increments = render_all(models)
-    shared = _shared(sql, deps, _build_order(deps))
+    order = _build_order(deps)
+    if which != "all":
+        shared = set(_shared(sql, deps, order))
+        order = [name for name in order if (name in shared) == (which == "shared")]
     register_functions(con)
     load_seeds(con, sql_dir)
     for layer in LAYERS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
-    for name in shared:
+    for name in order:
         _build(con, models[name], sql[name], increments.get(name))
-    return [models[n].table for n in shared]
+    return [models[n].table for n in order]
 
 
 def _build(con: duckdb.DuckDBPyConnection, model: Model, sql: str,

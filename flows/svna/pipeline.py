@@ -1,7 +1,8 @@
 """The refresh: ingest -> validate -> assess -> report, as plain functions on a private copy
 of the warehouse that is published only when every step succeeded. A config of many areas
-ingests, validates and stages once, then assesses and reports each area in a warehouse of
-its own that reads the shared one, in parallel (`area_runner`), and publishes all areas or none."""
+ingests, validates and builds the models shared by every area once, then assesses and reports
+each area in a warehouse of its own that reads the shared one, in parallel (`area_runner`), and
+publishes all areas or none."""
 
 from __future__ import annotations
 
@@ -447,8 +448,9 @@ def _timed(result: RefreshResult, stage_runner):
 
 def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner,
                    area_runner) -> RefreshResult:
-    """refresh() for many areas: ingest, validate and stage once into the shared warehouse,
-    build each area reading it, publish the shared and every area's outputs together."""
+    """refresh() for many areas: ingest, validate and build the shared models once into the
+    shared warehouse, build each area reading it, publish the shared and every area's outputs
+    together."""
     run_id = run_id or new_run_id()
     paths = config.paths
     areas = config.area_list

@@ -7,7 +7,7 @@
 -- among points of the 3 x 3 grid cells around them. A cell (0.01 x 0.016 degrees) is larger
 -- than the search box, so every point in the box lies in a neighbouring cell even after
 -- floating-point rounding; the box filter then keeps exactly the points the rule allows.
-WITH points AS (  -- every force's map points, not only those of the forces serving the area
+WITH points AS (  -- every force's map points: a search may be near a neighbouring force's
     SELECT
         s.longitude,
         s.latitude,
