@@ -616,11 +616,64 @@ def test_hotspot_suppression_holds_within_a_district_and_a_decile():
     # the source: a (3) hidden -> e (7) too; Northam (23 published): a alone -> b (10);
     # Southby: e alone -> d (20); decile 1: a, b; decile 2: d alone -> c (10); decile 3: e
     # alone -> f (30). Had only a and e been hidden, Northam's 23 - 10 - 10 = 3 gives a back.
-    out = exports.suppress_for_publication(frame, exports.published_table("partner_hotspots"), 5)
+    out = hotspots_as_published(frame, elsewhere_hidden())
     hidden = out["events_suppressed"] == "yes"
     assert set(out.loc[hidden, "lsoa21_code"]) == {"a", "b", "c", "d", "e", "f"}
     for key in ("lad_code", "imd_decile"):
         assert (hidden.groupby(out[key]).sum() != 1).all()
+
+
+def elsewhere_hidden(deciles=(), in_comparison=(), in_rates=()):
+    """partner_deprivation, partner_comparison and partner_rates as published, hiding the
+    ae_assaults figures of the deciles and districts given."""
+    def districts(count, hidden):
+        return pd.DataFrame({"geography_level": "district", "geography_code": list(hidden),
+                             "source": "ae_assaults", f"{count}_suppressed": "yes"})
+    return {
+        "partner_deprivation": pd.DataFrame({"source": "ae_assaults", "imd_decile": list(deciles),
+                                             "events_suppressed": "yes"}),
+        "partner_comparison": districts("latest_12", in_comparison),
+        "partner_rates": districts("violence", in_rates),
+    }
+
+
+def hotspots_as_published(frame, published):
+    return exports.suppress_for_publication(
+        frame, exports.published_table("partner_hotspots"), 5, published)
+
+
+@pytest.mark.parametrize(("rates_hide_third", "expected"), [
+    (False, {"a", "c", "e", "f"}),
+    (True, {"a", "c", "e", "f", "h", "i"}),
+])
+def test_hotspots_hide_a_part_of_a_total_hidden_elsewhere(rates_hide_third, expected):
+    """partner_deprivation hides deciles 1 and 2 (secondary suppression): their LSOAs, all 5
+    or more, would add up to them. A district hidden in partner_comparison but shown in
+    partner_rates is known all the same; hidden in both, it is not."""
+    third = "E07000203"
+    frame = pd.DataFrame({
+        "lsoa21_code": list("abcdefhi"),
+        "lad_code": [NORTH] * 4 + [SOUTH] * 2 + [third] * 2,
+        "imd_decile": [1, 1, 2, 2, 3, 3, 4, 4],
+        "source": "ae_assaults", "events": [10, 12, 11, 13, 2, 3, 40, 50],
+        "rank_in_source": range(1, 9)})
+    # e (2) and f (3) hide each other in the source, Southby and decile 3. Decile 1's total
+    # is hidden, so its smallest, a (10), goes; decile 2: c (11); Northam then has a and c,
+    # enough. The third district hidden in both tables: h (40); decile 4 (shown) takes i (50).
+    published = elsewhere_hidden(deciles=[1, 2], in_comparison=[third],
+                                 in_rates=[third] if rates_hide_third else [])
+    out = hotspots_as_published(frame, published)
+    assert set(out.loc[out["events_suppressed"] == "yes", "lsoa21_code"]) == expected
+    # without the other tables' hidden cells, all four of deciles 1 and 2 were shown
+    plain = hotspots_as_published(frame, elsewhere_hidden())
+    assert set(plain.loc[plain["events_suppressed"] == "yes", "lsoa21_code"]) == {"e", "f"}
+
+
+def test_hotspots_need_the_tables_publishing_their_totals():
+    frame = pd.DataFrame({"lsoa21_code": ["a"], "lad_code": [NORTH], "imd_decile": [1],
+                          "source": "ae_assaults", "events": [3], "rank_in_source": [1]})
+    with pytest.raises(exports.ExportError, match="needs partner_deprivation"):
+        exports.suppress_for_publication(frame, exports.published_table("partner_hotspots"), 5)
 
 
 def test_published_deprivation(con):

@@ -38,15 +38,19 @@ def published_table(name: str) -> Published:
     return next(t for t in published_tables() if t.name == name)
 
 
-def suppress_for_publication(frame, table: Published, threshold: int):
+def suppress_for_publication(frame, table: Published, threshold: int,
+                             published: dict[str, pd.DataFrame] | None = None):
     """The table's suppression rule from schema.yml applied (unchanged if it has none).
     `count` may name several counts (a period and the one before): each is suppressed in turn
     over the same groups, and the shares are hidden wherever any of them is. `complement`
     ({count: whole}) says that whole - count is a count of people too: where it is small, the
-    count is hidden, since the published whole would give the difference away."""
+    count is hidden, since the published whole would give the difference away.
+    `totals_elsewhere` names the tables that publish a grouping's totals (a decile's LSOAs add
+    up to the decile's row of partner_deprivation): `published` must hold them, suppressed."""
     rule = table.suppress
     if not rule:
         return frame
+    unknown_totals = _totals_hidden_elsewhere(table, published or {})
     totals = None
     if "totals" in rule:
         (column, value), = rule["totals"]["total_when"].items()
@@ -60,7 +64,8 @@ def suppress_for_publication(frame, table: Published, threshold: int):
             also_hidden = ((difference > 0) & (difference < threshold)).fillna(False).to_numpy(
                 dtype=bool)
         out = suppress_small_counts(out, count, threshold, rule["groups"],
-                                    tuple(rule.get("shares", ())), totals, also_hidden)
+                                    tuple(rule.get("shares", ())), totals, also_hidden,
+                                    unknown_totals)
     if "reference" in rule:  # ratios to a hidden reference row would give its count back
         ref = rule["reference"]
         hidden = out[f"{counts[0]}_suppressed"] == "yes"
@@ -71,10 +76,56 @@ def suppress_for_publication(frame, table: Published, threshold: int):
     return out
 
 
+def _totals_hidden_elsewhere(table: Published, published: dict[str, pd.DataFrame]
+                             ) -> dict[tuple[str, ...], set[tuple]]:
+    """For each grouping whose totals other tables publish, the groups whose total all of
+    those tables hide (one that shows it makes it known)."""
+    hidden_in_all: dict[tuple[str, ...], set[tuple]] = {}
+    for entry in table.suppress.get("totals_elsewhere", []):
+        if entry["table"] not in published:
+            raise ExportError(f"{table.name}: suppressing it needs {entry['table']} as "
+                              "published (schema.yml totals_elsewhere)")
+        other, grouping = published[entry["table"]], tuple(entry["groups"])
+        keys = set()
+        if not other.empty:
+            hidden = other[f"{entry['count']}_suppressed"] == "yes"
+            for column, value in entry.get("where", {}).items():
+                hidden &= other[column] == value
+            keys = set(other.loc[hidden, entry.get("columns", list(grouping))].itertuples(
+                index=False, name=None))
+        hidden_in_all[grouping] = hidden_in_all.get(grouping, keys) & keys
+    return hidden_in_all
+
+
+def totals_elsewhere(table: Published) -> list[str]:
+    """The tables whose suppressed form `table`'s suppression needs."""
+    return [entry["table"] for entry in (table.suppress or {}).get("totals_elsewhere", [])]
+
+
+def suppress_tables(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:
+    """Each frame (named after its published table) as it may be published; a table whose
+    totals another publishes goes after it."""
+    tables = {t.name: t for t in published_tables() if t.name in frames}
+    done: dict[str, pd.DataFrame] = {}
+
+    def suppress(name: str) -> pd.DataFrame:
+        if name not in done:
+            for other in totals_elsewhere(tables[name]):
+                if other in frames:  # else suppress_for_publication says what is missing
+                    suppress(other)
+            frame = frames[name]  # a table the warehouse lacks has no columns: nothing to hide
+            done[name] = frame if frame.columns.empty else suppress_for_publication(
+                frame, tables[name], threshold, done)
+        return done[name]
+
+    return {name: suppress(name) for name in frames}
+
+
 def publishable_frame(con: duckdb.DuckDBPyConnection, table: Published, threshold: int):
     """The table as it may be published: documented columns only, suppression applied."""
-    frame = con.execute(f"SELECT * FROM assessment.{table.name}").df()
-    frame = suppress_for_publication(frame, table, threshold)
+    names = [table.name, *totals_elsewhere(table)]
+    frames = {name: con.execute(f"SELECT * FROM assessment.{name}").df() for name in names}
+    frame = suppress_tables(frames, threshold)[table.name]
     undocumented = [c for c in frame.columns if c not in table.columns]
     missing = [c for c in table.columns if c not in frame.columns]
     if undocumented or missing:

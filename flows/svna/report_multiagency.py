@@ -12,6 +12,7 @@ import altair as alt
 import duckdb
 import pandas as pd
 
+from svna.exports import suppress_tables
 from svna.findings import headline_findings
 from svna.maps import area_map
 from svna.report import (
@@ -29,7 +30,6 @@ from svna.report import (
     _one_row,
     _read,
     _records,
-    _safe,
     _where,
     _with_dates,
     fmt_num,
@@ -78,7 +78,7 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
     threshold = config.suppression.threshold
     sources = _records(frames["sources"])
     label_of = {s["source"]: s["label"] for s in sources}
-    safe = {name: _safe(frames[name], name, threshold) for name in PARTNER_TABLES}
+    safe = suppress_tables({name: frames[name] for name in PARTNER_TABLES}, threshold)
     gaps = frames["partner_data_gaps"]
     present = set() if gaps.empty else set(
         gaps.loc[(gaps["records"] > 0) | (gaps["aggregate_rows"] > 0), "source"])

@@ -12,6 +12,7 @@ def suppress_small_counts(
     frame: pd.DataFrame, count_column: str, threshold: int,
     group_columns: list[str] | list[list[str]], share_columns: tuple[str, ...] = (),
     totals: tuple[list[str], pd.Series] | None = None, also_hidden: np.ndarray | None = None,
+    unknown_totals: dict[tuple[str, ...], set[tuple]] | None = None,
 ) -> pd.DataFrame:
     """Blank counts 1..threshold-1, and the cells flagged in `also_hidden` (whatever their
     count: one that would give a small difference away); then, until nothing changes, wherever
@@ -22,7 +23,10 @@ def suppress_small_counts(
     give a list of such column lists when a table adds up in several directions) and, with
     `totals=(cell_columns, is_total)`, across rows sharing `cell_columns`, where the
     `is_total` row is the sum of the others (an area and its districts). There the other
-    district goes first, so that the area's figures survive. Adds `<count>_suppressed`.
+    district goes first, so that the area's figures survive. `unknown_totals` names, for a
+    grouping (its columns), the groups whose total is hidden wherever it is published: that
+    total is one hidden cell of its group, so its parts must hide one too. Adds
+    `<count>_suppressed`.
     """
     groupings = group_columns if group_columns and isinstance(group_columns[0], list) \
         else [group_columns]
@@ -31,12 +35,14 @@ def suppress_small_counts(
     hidden = (counts > 0) & (counts < threshold)
     if also_hidden is not None:
         hidden |= also_hidden
-    groups = [positions for grouping in groupings
-              for positions in _positions(frame, grouping)]
+    unknown_totals = unknown_totals or {}
+    groups = [(positions, key in unknown_totals.get(tuple(grouping), ()))
+              for grouping in groupings
+              for key, positions in _positions(frame, grouping).items()]
 
-    def hide_a_second(cells: np.ndarray) -> bool:
+    def hide_a_second(cells: np.ndarray, total_hidden: bool = False) -> bool:
         shown = cells[~hidden[cells] & (counts[cells] > 0)]
-        if np.count_nonzero(hidden[cells]) != 1 or shown.size == 0:
+        if np.count_nonzero(hidden[cells]) + total_hidden != 1 or shown.size == 0:
             return False
         hidden[shown[np.argmin(counts[shown])]] = True
         return True
@@ -46,12 +52,12 @@ def suppress_small_counts(
         cell_columns, is_total = totals
         flags = is_total.to_numpy(dtype=bool)
         cells_with_total = [(cell[flags[cell]], cell[~flags[cell]])
-                            for cell in _positions(frame, cell_columns)]
+                            for cell in _positions(frame, cell_columns).values()]
     changed = True
     while changed:
         changed = False
-        for cells in groups:
-            changed |= hide_a_second(cells)
+        for cells, total_hidden in groups:
+            changed |= hide_a_second(cells, total_hidden)
         for total, parts in cells_with_total:
             if hidden[total].all() or np.count_nonzero(hidden[parts]) != 1:
                 continue  # a hidden total protects its parts; one hidden part is one too few
@@ -67,8 +73,10 @@ def suppress_small_counts(
     return out
 
 
-def _positions(frame: pd.DataFrame, columns: list[str]) -> list[np.ndarray]:
-    """Each group's row positions, in frame order (the first smallest cell goes first)."""
+def _positions(frame: pd.DataFrame, columns: list[str]) -> dict[tuple, np.ndarray]:
+    """Each group's key (a tuple) and row positions, in frame order (the first smallest cell
+    goes first)."""
     if frame.empty:
-        return []
-    return list(frame.groupby(columns, dropna=False, sort=False).indices.values())
+        return {}
+    return {key if isinstance(key, tuple) else (key,): positions for key, positions
+            in frame.groupby(columns, dropna=False, sort=False).indices.items()}
