@@ -34,7 +34,7 @@ from unittest.mock import ANY
 
 import pytest
 
-from svna import datasets
+from svna import datasets, models
 from svna.config import Config
 from svna.pseudonymise import key_from_environment, pseudonymiser
 from svna.stats import relative_rate_index
@@ -231,6 +231,47 @@ def off(offences_raw):
 def off_alt(offences_raw):
     con = build(offences_raw, offences_raw.parent / "alt.duckdb", **ALT)
     yield con
+    con.close()
+
+
+def test_a_later_delivery_replaces_only_the_crimes_it_names(tmp_path):
+    """force_offences_latest and force_people_latest merge by crime: the second delivery
+    re-states D15 (new outcome, one victim fewer) and adds others; the first delivery's other
+    crimes are not rebuilt (their rows keep a mark), and both tables equal a rebuild."""
+    raw = tmp_path / "raw"
+    write_common(raw)
+    fx = raw / "force_extract"
+    write_table(fx / "offences_2024-06.csv", "force_offences", OFFENCES_FIRST)
+    write_table(fx / "victims_2024-06.csv", "force_victims",
+                [v | {"repeat_victim": "N"} for v in VICTIMS_FIRST])
+    write_table(fx / "suspects_2024-06.csv", "force_suspects", SUSPECTS_FIRST)
+    pin_mtimes(raw, {})
+    con = build(raw, tmp_path / "w.duckdb")
+    tables = ("force_offences_latest", "force_people_latest")
+    for table in tables:
+        con.execute(f"UPDATE marts.{table} SET line = -1")
+    con.close()
+    write_table(fx / "offences_2024-12.csv", "force_offences", OFFENCES_SECOND)
+    write_table(fx / "victims_2024-12.csv", "force_victims",
+                [v | {"repeat_victim": "N"} for v in VICTIMS_SECOND])
+    write_table(fx / "suspects_2024-12.csv", "force_suspects", SUSPECTS_SECOND)
+    pin_mtimes(raw, {f"force_extract/{k}_2024-12.csv": 100
+                     for k in ("offences", "victims", "suspects")})
+    con = build(raw, tmp_path / "w.duckdb")
+    marked = {table: set(rows_of(con, f"SELECT crime_reference FROM marts.{table} "
+                                      "WHERE line = -1")) for table in tables}
+    assert marked["force_offences_latest"] == {
+        (PSEUDONYM(o["crime_reference"]),) for o in OFFENCES_FIRST
+        if o["crime_reference"] != "D15"}
+    assert marked["force_people_latest"] == {(PSEUDONYM("D01"),)}
+    assert crime(con, "D15", "outcome_code") == [("22",)]
+    found = models.discover_models()
+    sql, _, _ = models.render_all(found)
+    for table in tables:
+        assert rows_of(con, f"(SELECT * EXCLUDE (line) FROM marts.{table} EXCEPT ALL "
+                            f"SELECT * EXCLUDE (line) FROM ({sql[table]})) UNION ALL "
+                            f"(SELECT * EXCLUDE (line) FROM ({sql[table]}) EXCEPT ALL "
+                            f"SELECT * EXCLUDE (line) FROM marts.{table})") == []
     con.close()
 
 

@@ -8,14 +8,16 @@ from raw would overwrite it."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from svna import datasets, ingest, models, validate, warehouse
 from svna.config import Config
+from svna.project import SQL_DIR
 
-from conftest import STREET_HEADER, street_row, write_csv, write_reference
+from conftest import OUTCOMES_HEADER, STREET_HEADER, street_row, write_csv, write_reference
 
 LSOAS = [("E01000001", "E07000001", "Alpha", 1000, 3), ("E01000002", "E07000002", "Beta", 2000, 7)]
 CONFIG = Config.model_validate({"area": {"name": "Test area", "districts": ["E07000001"]}})
@@ -36,12 +38,13 @@ def _refresh(con, raw: Path) -> None:
     models.run_models(con, CONFIG)
 
 
-def _rebuilt_differs(con) -> list[tuple]:
+def _rebuilt_differs(con, name: str = "police_uk_street") -> list[tuple]:
     """Rows in the table and not in the model's SQL run afresh, and the other way round."""
-    sql, _, _ = models.render_all(models.discover_models())
-    fresh = sql["police_uk_street"]
-    return con.execute(f"(SELECT * FROM staging.police_uk_street EXCEPT ALL ({fresh})) UNION ALL "
-                       f"(({fresh}) EXCEPT ALL SELECT * FROM staging.police_uk_street)").fetchall()
+    found = models.discover_models()
+    sql, _, _ = models.render_all(found)
+    table, fresh = found[name].table, sql[name]
+    return con.execute(f"(SELECT * FROM {table} EXCEPT ALL ({fresh})) UNION ALL "
+                       f"(({fresh}) EXCEPT ALL SELECT * FROM {table})").fetchall()
 
 
 def _file_id(con, month: str) -> int:
@@ -129,6 +132,106 @@ def test_changed_sql_rebuilds_the_whole_table(built):
     assert _rebuilt_differs(con) == []
 
 
+# --- merge models: fct_street_records and fct_crime_outcomes, keyed by Crime ID ------------
+def _outcomes(raw: Path, month: str, crimes: list[str]) -> Path:
+    rows = [[crime, month, "Test Constabulary", "Test Constabulary", "0.1", "52.2",
+             "On or near High Street", LSOAS[0][0], "x", "Suspect charged"] for crime in crimes]
+    return write_csv(raw / "police_uk" / month / f"{month}-test-outcomes.csv", OUTCOMES_HEADER,
+                     rows)
+
+
+def _mark_records(con) -> None:
+    con.execute("UPDATE marts.fct_street_records SET location = ?", [SENTINEL])
+
+
+def _marked_crimes(con) -> set[str]:
+    return {c for c, in con.execute("SELECT crime_id FROM marts.fct_street_records "
+                                    "WHERE location = ?", [SENTINEL]).fetchall()}
+
+
+def _both_as_rebuilt(con) -> bool:
+    con.execute("UPDATE marts.fct_street_records SET location = 'On or near High Street' "
+                "WHERE location = ?", [SENTINEL])
+    return _rebuilt_differs(con, "fct_street_records") == [] \
+        and _rebuilt_differs(con, "fct_crime_outcomes") == []
+
+
+def test_a_new_month_replaces_only_the_crimes_in_its_files(built):
+    """March repeats January's crime 0 (a duplicate, since January's copy came first) and
+    brings an outcome for January's crime 1: only those two and March's own are rebuilt."""
+    con, raw = built
+    _mark_records(con)
+    write_csv(raw / "police_uk" / "2025-03" / "2025-03-test-street.csv", STREET_HEADER, [
+        street_row("c2025-03-0", "2025-03", LSOAS[0][0], "Robbery"),
+        street_row("c2025-01-0", "2025-03", LSOAS[0][0], "Robbery"),
+        street_row(None, "2025-03", None, "Robbery"),
+    ])
+    _outcomes(raw, "2025-03", ["c2025-01-1"])
+    _refresh(con, raw)
+    january = {f"c2025-01-{i}" for i in range(4)}
+    february = {f"c2025-02-{i}" for i in range(3)}
+    assert _marked_crimes(con) == (january | february) - {"c2025-01-0"}
+    assert dict(con.execute("SELECT month, is_duplicate FROM marts.fct_street_records "
+                            "WHERE crime_id = 'c2025-01-0'").fetchall()) == {
+        "2025-01": False, "2025-03": True}
+    assert con.execute("SELECT count(*) FROM marts.fct_street_records WHERE crime_id IS NULL"
+                       ).fetchone()[0] == 1
+    assert con.execute("SELECT outcome FROM marts.fct_crime_outcomes "
+                       "WHERE crime_id = 'c2025-01-1'").fetchall() == [("Suspect charged",)]
+    assert _both_as_rebuilt(con)
+
+
+def test_a_redelivered_file_or_a_new_force_rebuilds_the_merge_models(built):
+    con, raw = built
+    _mark_records(con)
+    corrected = _street(raw, "2025-01", 2, prefix="fixed")
+    os.utime(corrected, ns=(1, 10**18))  # a later delivery of January
+    _refresh(con, raw)
+    assert _marked_crimes(con) == set()
+    assert _both_as_rebuilt(con)
+    _mark_records(con)
+    # a second force places a record in the area: the forces kept change, all is rebuilt
+    write_csv(raw / "police_uk" / "2025-03" / "2025-03-other-street.csv", STREET_HEADER, [
+        street_row("o1", "2025-03", LSOAS[0][0], "Robbery", force="Other Police")])
+    _refresh(con, raw)
+    assert _marked_crimes(con) == set()
+    assert con.execute("SELECT count(*) FROM marts.fct_street_records WHERE force = "
+                       "'other'").fetchone()[0] == 1  # the force is named in the file's name
+    assert _both_as_rebuilt(con)
+
+
+def test_a_merge_model_is_rebuilt_when_its_source_is(built, tmp_path):
+    con, _ = built
+    _mark_records(con)
+    sql_dir = shutil.copytree(SQL_DIR, tmp_path / "sql")
+    with (sql_dir / "staging" / "police_uk_street.sql").open("a") as fh:
+        fh.write("\n-- a new version\n")
+    models.run_models(con, CONFIG, sql_dir)
+    assert _marked_crimes(con) == set()
+    assert _both_as_rebuilt(con)
+
+
+def test_a_merge_model_reads_its_sources_with_changed_and_the_rest_with_ref(tmp_path):
+    for layer in models.LAYERS:
+        (tmp_path / layer).mkdir()
+    (tmp_path / "staging" / "s.sql").write_text(
+        '{{ config(materialized="incremental") }} SELECT * FROM {{ active("police_uk_street") }}')
+    (tmp_path / "marts" / "t.sql").write_text("SELECT 1 AS k")
+    merge = '{{ config(materialized="merge", key="k") }} '
+    for sql, error in [
+        (merge + "SELECT * FROM {{ ref('s') }}", "a merge model has a key"),
+        ('{{ config(materialized="merge") }} SELECT * FROM {{ changed("s") }}',
+         "a merge model has a key"),
+        (merge + "SELECT * FROM {{ changed('s') }} JOIN cfg.districts USING (k)",
+         "a merge model has a key"),
+        (merge + "SELECT * FROM {{ changed('t') }}", "changed\\('t'\\) names no incremental"),
+        ("SELECT * FROM {{ changed('s') }}", "changed\\(\\) is for merge models"),
+    ]:
+        (tmp_path / "marts" / "m.sql").write_text(sql)
+        with pytest.raises(models.ModelError, match=f"m.sql: {error}"):
+            models.render_all(models.discover_models(tmp_path))
+
+
 def test_an_incremental_model_must_read_one_dataset_alone(tmp_path):
     for layer in models.LAYERS:
         (tmp_path / layer).mkdir()
@@ -138,7 +241,7 @@ def test_an_incremental_model_must_read_one_dataset_alone(tmp_path):
     with pytest.raises(models.ModelError, match="b.sql: an incremental model reads one"):
         models.render_all(models.discover_models(tmp_path))
     (tmp_path / "staging" / "b.sql").write_text('{{ config(materialized="view") }} SELECT 1')
-    with pytest.raises(models.ModelError, match="materialized must be table or incremental"):
+    with pytest.raises(models.ModelError, match="materialized must be table, incremental or merge"):
         models.render_all(models.discover_models(tmp_path))
 
 

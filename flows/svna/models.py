@@ -6,6 +6,12 @@ declare {{ config(materialized="incremental") }}: its table then keeps the rows 
 still in use and adds those of newly active files only, as dbt's incremental models do. It
 is rebuilt whole when its SQL changes.
 
+A model keyed by a column whose rows for a key come only from its sources' rows of that key
+may declare {{ config(materialized="merge", key="<column>") }} and read those sources (the
+incremental or merge models it grows with) through changed() instead of ref(): when the
+sources have only gained files since it was built, and its other inputs are as they were, it
+replaces just the keys found in the new files' rows. Anything else rebuilds it whole.
+
 A model that reads no config (cfg.*) nor the area's headline history, itself or through the
 models it refers to, is the same for every area: with many areas it is built once, in the
 shared warehouse (run_shared_models), and each area reads it from there."""
@@ -27,13 +33,15 @@ from svna.bulk import insert_rows
 from svna.config import Config
 from svna.project import SQL_DIR
 from svna.stats import poisson_ci, proportion_ci, ratio_ci
-from svna.warehouse import first_row, register_function
+from svna.warehouse import first_row, quote_ident, register_function
 
 log = logging.getLogger(__name__)
 
 LAYERS = ("staging", "marts", "assessment")
 # what makes a model an area's own rather than shared by every area
 AREA_INPUTS = re.compile(r"\bcfg\.|\bmeta\.headlines\b")
+# tables a merge model would read without ref(), so unseen by its check of what changed
+OUTSIDE_REFS = re.compile(r"\b(cfg|seeds|meta|raw)\.")
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,17 @@ class Increment:
     """How an incremental model is brought up to date: its dataset, and its SQL restricted to
     the raw rows of the files listed in the temporary table svna_increment."""
     dataset: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class Merge:
+    """How a merge model is brought up to date: its key, the sources it grows with, its other
+    inputs (whose content must not have changed), and its SQL restricted by changed() to the
+    sources' rows of the keys in svna_keys (and keyless rows of the files in svna_new_files)."""
+    key: str
+    sources: tuple[str, ...]
+    inputs: tuple[str, ...]
     sql: str
 
 
@@ -80,15 +99,23 @@ def _active_rows(dataset: str, increment: bool = False) -> str:
     )
 
 
+def _changed_rows(table: str, key: str) -> str:
+    key = quote_ident(key)
+    return (f"(SELECT * FROM {table} WHERE {key} IN (SELECT key FROM svna_keys) OR "
+            f"({key} IS NULL AND file_id IN (SELECT file_id FROM svna_new_files)))")
+
+
 def render_all(models: dict[str, Model]
-               ) -> tuple[dict[str, str], dict[str, set[str]], dict[str, Increment]]:
-    """Each model's SQL, the models it refers to, and how the incremental ones are updated."""
+               ) -> tuple[dict[str, str], dict[str, set[str]], dict[str, Increment | Merge]]:
+    """Each model's SQL, the models it refers to, and how the incremental and merge ones are
+    brought up to date."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    sql, deps, increments = {}, {}, {}
+    sql, deps, updates = {}, {}, {}
     for model in models.values():
         found: set[str] = set()
         settings: dict[str, str] = {}
         datasets: list[str] = []
+        sources: list[str] = []
 
         def ref(name: str, _found=found, _model=model) -> str:
             if name not in models:
@@ -104,21 +131,45 @@ def render_all(models: dict[str, Model]
             _datasets.append(dataset)
             return _active_rows(dataset)
 
+        def changed(name: str, _sources=sources) -> str:
+            _sources.append(name)
+            return ref(name)
+
         template = env.from_string(model.path.read_text(encoding="utf-8"))
-        sql[model.name] = template.render(ref=ref, active=active, config=config)
+        sql[model.name] = template.render(ref=ref, active=active, config=config,
+                                          changed=changed)
         deps[model.name] = found
         materialized = settings.get("materialized", "table")
-        if materialized == "incremental":
+        if sources and materialized != "merge":
+            raise ModelError(f"{model.path}: changed() is for merge models")
+        if materialized == "merge":
+            if datasets or not sources or not settings.get("key") \
+                    or OUTSIDE_REFS.search(sql[model.name]):
+                raise ModelError(f"{model.path}: a merge model has a key, reads its sources "
+                                 "with changed() and everything else with ref()")
+            key = settings["key"]
+            updates[model.name] = Merge(
+                key, tuple(dict.fromkeys(sources)), tuple(sorted(found - set(sources))),
+                template.render(ref=ref, active=active, config=config,
+                                changed=lambda name, _key=key: _changed_rows(
+                                    models[name].table, _key)))
+        elif materialized == "incremental":
             if found or len(datasets) != 1:
                 raise ModelError(f"{model.path}: an incremental model reads one dataset with "
                                  f"active() and refers to no other model")
-            increments[model.name] = Increment(datasets[0], template.render(
+            updates[model.name] = Increment(datasets[0], template.render(
                 ref=ref, config=config,
                 active=lambda dataset: _active_rows(dataset, increment=True)))
         elif materialized != "table":
-            raise ModelError(f"{model.path}: materialized must be table or incremental, not "
-                             f"{materialized!r}")
-    return sql, deps, increments
+            raise ModelError(f"{model.path}: materialized must be table, incremental or merge, "
+                             f"not {materialized!r}")
+    for name, update in updates.items():
+        if isinstance(update, Merge):
+            for source in update.sources:
+                if source not in updates:
+                    raise ModelError(f"{models[name].path}: changed('{source}') names no "
+                                     "incremental or merge model")
+    return sql, deps, updates
 
 
 # Cached: SQL calls them once per row, mostly on the same small counts, and each limit is a
@@ -232,7 +283,7 @@ def run_shared_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -
 def _run(con: duckdb.DuckDBPyConnection, sql_dir: Path, which: str) -> list[str]:
     """Build `which` models ("all", "shared" by every area, or an area's "own") in order."""
     models = discover_models(sql_dir)
-    sql, deps, increments = render_all(models)
+    sql, deps, updates = render_all(models)
     order = _build_order(deps)
     if which != "all":
         shared = set(_shared(sql, deps, order))
@@ -242,15 +293,17 @@ def _run(con: duckdb.DuckDBPyConnection, sql_dir: Path, which: str) -> list[str]
     for layer in LAYERS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
     for name in order:
-        _build(con, models[name], sql[name], increments.get(name))
+        _build(con, models, models[name], sql[name], updates.get(name))
     return [models[n].table for n in order]
 
 
-def _build(con: duckdb.DuckDBPyConnection, model: Model, sql: str,
-           increment: Increment | None) -> None:
+def _build(con: duckdb.DuckDBPyConnection, models: dict[str, Model], model: Model, sql: str,
+           update: Increment | Merge | None) -> None:
     try:
-        if increment:
-            _update_incremental(con, model, sql, increment)
+        if isinstance(update, Merge):
+            _update_merged(con, models, model, sql, update)
+        elif update:
+            _update_incremental(con, model, sql, update)
         else:
             con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {sql}")
     except duckdb.Error as exc:
@@ -292,7 +345,77 @@ def _update_incremental(con: duckdb.DuckDBPyConnection, model: Model, sql: str,
             [model.layer, model.name]).fetchall()}
         if "file_id" not in columns:
             raise ModelError(f"{model.path}: an incremental model needs a file_id column")
-        con.execute("DELETE FROM meta.model_state WHERE model = ?", [model.name])
-        con.execute("INSERT INTO meta.model_state VALUES (?, ?)", [model.name, sql_sha])
-    con.execute("DELETE FROM meta.model_files WHERE model = ?", [model.name])
-    insert_rows(con, "meta.model_files", [[model.name, f, sig] for f, sig in sorted(in_use)])
+        _record_built_whole(con, model.name, sql_sha)
+    _record_files(con, model.name, in_use)
+
+
+def _record_files(con: duckdb.DuckDBPyConnection, model: str, files: set[tuple]) -> None:
+    con.execute("DELETE FROM meta.model_files WHERE model = ?", [model])
+    insert_rows(con, "meta.model_files", [[model, f, sig] for f, sig in sorted(files)])
+
+
+def _record_built_whole(con: duckdb.DuckDBPyConnection, model: str, sql_sha: str) -> None:
+    con.execute("DELETE FROM meta.model_state WHERE model = ?", [model])
+    con.execute("INSERT INTO meta.model_state VALUES (?, ?)", [model, sql_sha])
+
+
+def _held_files(con: duckdb.DuckDBPyConnection, names: list[str]) -> set[tuple]:
+    return set(con.execute("SELECT file_id, quarantine_sig FROM meta.model_files "
+                           "WHERE list_contains(?, model)", [names]).fetchall())
+
+
+def _version(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """Changes whenever the model may have been built whole from other rows: its SQL, and for
+    a merge model what it was built from."""
+    rows = con.execute(
+        "SELECT 'sql', sql_sha FROM meta.model_state WHERE model = ? UNION ALL "
+        "SELECT input, fingerprint FROM meta.model_inputs WHERE model = ? ORDER BY ALL",
+        [name, name]).fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def _update_merged(con: duckdb.DuckDBPyConnection, models: dict[str, Model], model: Model,
+                   sql: str, merge: Merge) -> None:
+    """Replace the keys of the rows the sources gained since the table was built; the whole
+    table when it is new, its SQL changed, a source lost or re-read a file or was rebuilt
+    whole, or another input's content changed."""
+    sql_sha = hashlib.sha256(sql.encode()).hexdigest()
+    inputs = {name: _version(con, name) for name in merge.sources}
+    inputs |= {name: _content(con, models[name].table) for name in merge.inputs}
+    in_use = _held_files(con, list(merge.sources))
+    held = _held_files(con, [model.name])
+    built_with = first_row(con, "SELECT sql_sha FROM meta.model_state WHERE model = ?",
+                           [model.name])
+    built_from = dict(con.execute("SELECT input, fingerprint FROM meta.model_inputs "
+                                  "WHERE model = ?", [model.name]).fetchall())
+    exists = first_row(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND "
+                       "table_name = ?", [model.layer, model.name])[0]
+    if exists and built_with and built_with[0] == sql_sha and built_from == inputs \
+            and held <= in_use:
+        new = sorted({file_id for file_id, _ in in_use - held})
+        if new:
+            key = quote_ident(merge.key)
+            con.execute("CREATE OR REPLACE TEMP TABLE svna_new_files AS "
+                        "SELECT unnest(?::INTEGER[]) AS file_id", [new])
+            con.execute("CREATE OR REPLACE TEMP TABLE svna_keys AS " + " UNION ".join(
+                f"SELECT {key} AS key FROM {models[source].table} WHERE {key} IS NOT NULL "
+                "AND file_id IN (SELECT file_id FROM svna_new_files)"
+                for source in merge.sources))
+            con.execute(f"DELETE FROM {model.table} WHERE {key} IN (SELECT key FROM svna_keys)")
+            con.execute(f"INSERT INTO {model.table} BY NAME {merge.sql}")
+            con.execute("DROP TABLE svna_keys")
+            con.execute("DROP TABLE svna_new_files")
+        log.debug("%s: merged the keys of %d new file(s)", model.table, len(new))
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {sql}")
+        _record_built_whole(con, model.name, sql_sha)
+    con.execute("DELETE FROM meta.model_inputs WHERE model = ?", [model.name])
+    insert_rows(con, "meta.model_inputs", [[model.name, n, f] for n, f in sorted(inputs.items())])
+    _record_files(con, model.name, in_use)
+
+
+def _content(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A fingerprint of a table's rows, whatever their order."""
+    rows, total = first_row(con, f"SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR "
+                                 f"FROM {table} AS t")
+    return f"{rows}:{total}"

@@ -1,9 +1,7 @@
 -- What the data could not tell us, with counts: a board should see these beside the figures.
 WITH street AS (SELECT * FROM {{ ref('fct_street_records') }}),
 searches AS (SELECT * FROM {{ ref('fct_stop_search') }}),
-area_forces AS (  -- forces with at least one record placed in the area
-    SELECT DISTINCT force FROM street WHERE in_area
-),
+area_forces AS (SELECT force FROM {{ ref('street_area_forces') }}),
 file_months AS (
     SELECT f.dataset, regexp_extract(f.delivery_key, 'month=([0-9-]+)', 1) AS month
     FROM meta.files AS f WHERE f.active AND f.dataset LIKE 'police_uk_%'

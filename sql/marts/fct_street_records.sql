@@ -1,20 +1,15 @@
--- One row per street-level record of the forces serving the area (those with at least one
--- record placed in it: of many areas sharing a national raw folder, each keeps its own
--- forces' rows), placed in a 2021 LSOA and district where its code allows.
+{{ config(materialized="merge", key="crime_id") }}
+-- One row per street-level record of the forces serving the area, placed in a 2021 LSOA and
+-- district where its code allows.
 -- A Crime ID seen again (in the same or another file) is flagged as a duplicate and not counted.
-WITH area_forces AS (
-    SELECT DISTINCT s.force
-    FROM {{ ref('police_uk_street') }} AS s
-    JOIN {{ ref('lsoa_code_map') }} AS m ON m.lsoa_code = s.lsoa_code
-    JOIN {{ ref('dim_lsoa') }} AS l ON l.lsoa21_code = m.lsoa21_code AND l.in_area
-),
-numbered AS (
+-- A new month replaces only the rows of the Crime IDs in its files (merge).
+WITH numbered AS (
     SELECT
         s.*,
         CASE WHEN s.crime_id IS NOT NULL THEN row_number() OVER (
             PARTITION BY s.crime_id ORDER BY s.month, s.file_id, s.line) END AS copy_no
-    FROM {{ ref('police_uk_street') }} AS s
-    WHERE s.force IN (SELECT force FROM area_forces)
+    FROM {{ changed('police_uk_street') }} AS s
+    WHERE s.force IN (SELECT force FROM {{ ref('street_area_forces') }})
 )
 SELECT
     n.file_id,

@@ -88,9 +88,9 @@ CREATE TABLE IF NOT EXISTS meta.headlines (
     headline_order  INTEGER
 );
 
--- Incremental models (sql/staging with config(materialized="incremental")): the SQL each
--- table was built with, and the files whose rows it holds (with a signature of the lines
--- quarantined in each, so a file validated again with a new result is rebuilt).
+-- Incremental and merge models: the SQL each table was built with, and the files whose rows
+-- it holds (with a signature of the lines quarantined in each, so a file validated again with
+-- a new result is rebuilt).
 CREATE TABLE IF NOT EXISTS meta.model_state (
     model    VARCHAR,
     sql_sha  VARCHAR
@@ -99,4 +99,11 @@ CREATE TABLE IF NOT EXISTS meta.model_files (
     model           VARCHAR,
     file_id         INTEGER,
     quarantine_sig  UBIGINT
+);
+-- Merge models (config(materialized="merge")): what each was built from, to tell whether it
+-- can merge new keys or must be rebuilt: its sources' versions, its other inputs' contents.
+CREATE TABLE IF NOT EXISTS meta.model_inputs (
+    model        VARCHAR,
+    input        VARCHAR,
+    fingerprint  VARCHAR
 );
