@@ -4,6 +4,7 @@ generated from sql/assessment/schema.yml so the documentation cannot drift from 
 from __future__ import annotations
 
 import csv
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +28,13 @@ class ExportError(RuntimeError):
     pass
 
 
-def published_tables(sql_dir: Path = SQL_DIR) -> list[Published]:
+@functools.cache
+def published_tables(sql_dir: Path = SQL_DIR) -> tuple[Published, ...]:
+    """schema.yml's entries, read once per process (every table's suppression asks)."""
     spec = yaml.safe_load((sql_dir / "assessment" / "schema.yml").read_text(encoding="utf-8"))
-    return [Published(name, " ".join(t["description"].split()), dict(t["columns"]),
-                      t.get("suppress"))
-            for name, t in spec["tables"].items()]
+    return tuple(Published(name, " ".join(t["description"].split()), dict(t["columns"]),
+                           t.get("suppress"))
+                 for name, t in spec["tables"].items())
 
 
 def published_table(name: str) -> Published:

@@ -10,7 +10,6 @@ schema.yml's suppression leaves them: a suppressed count is [c], and is never dr
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import re
@@ -25,7 +24,7 @@ import vl_convert
 from markupsafe import Markup, escape
 
 from svna.evaluation import MEASURE_LABELS
-from svna.exports import Published, published_tables, suppress_for_publication
+from svna.exports import published_table, suppress_for_publication
 from svna.maps import area_map
 from svna.spc import SERIES as SPC_SERIES
 from svna.stats import HIGH, LOW, MIN_RELIABLE_COUNT, xmr_summary
@@ -70,16 +69,6 @@ MISSING = "–"
 # Okabe-Ito: distinguishable with every common form of colour-blindness, and in greyscale print.
 BLACK, ORANGE, GREEN, BLUE, VERMILLION = "#000000", "#E69F00", "#009E73", "#0072B2", "#D55E00"
 GREY = "#6b6b6b"
-
-
-@functools.cache
-def _published_tables() -> dict[str, Published]:
-    """schema.yml's entries (their suppression rules), read once per process."""
-    return {table.name: table for table in published_tables()}
-
-
-def _published(name: str) -> Published:
-    return _published_tables()[name]
 
 
 # --- the force crime extract: names ------------------------------------------------------
@@ -995,7 +984,7 @@ def _stop_search(frame: pd.DataFrame, threshold: int) -> list[dict[str, Any]]:
     shown ones, alphabetically, so their order gives nothing away either."""
     if frame.empty:
         return []
-    safe = suppress_for_publication(frame, _published("stop_search"), threshold)
+    safe = suppress_for_publication(frame, published_table("stop_search"), threshold)
     present = set(safe["dimension"])
     dims = [d for d in SEARCH_DIMENSIONS if d in present] + sorted(present - set(SEARCH_DIMENSIONS))
     geographies = []
@@ -1117,7 +1106,7 @@ def _safe(frame: pd.DataFrame, name: str, threshold: int) -> pd.DataFrame:
     """A person-level table as it may be published (schema.yml's rule), and nothing else."""
     if frame.empty:
         return frame
-    return suppress_for_publication(frame, _published(name), threshold)
+    return suppress_for_publication(frame, published_table(name), threshold)
 
 
 def _and(items: list[str]) -> str:
