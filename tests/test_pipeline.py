@@ -63,6 +63,12 @@ def test_refresh_publishes_report_validation_exports_and_warehouse(published):
         header = next(csv.reader(export.open()))
         documented = {d["column"] for d in dictionary if d["file"] == export.name}
         assert set(header) == documented, export.name
+    # types in plain words, from the warehouse: a column blank in this first run is still text
+    type_of = {(d["file"], d["column"]): d["type"] for d in dictionary}
+    assert type_of["police_uk_monthly.csv", "incidents"] == "integer"
+    assert type_of["since_last.csv", "previous_run"] == "text"
+    assert type_of["deprivation.csv", "sv_rate_per_1000"] == "number"
+    assert {d["type"] for d in dictionary} <= {"text", "integer", "number", "boolean"}
     assert not list((base / "processed").glob(".run-*"))
 
 

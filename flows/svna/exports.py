@@ -146,8 +146,9 @@ def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path, threshold: int)
         path = out_dir / f"{table.name}.csv"
         frame.to_csv(path, index=False, lineterminator="\n")
         written.append(path)
+        types = column_types(con, table.name)
         for column, description in table.columns.items():
-            dictionary.append([f"{table.name}.csv", column, str(frame[column].dtype),
+            dictionary.append([f"{table.name}.csv", column, types.get(column, "text"),
                                description])
     with (out_dir / "data_dictionary.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
@@ -155,6 +156,28 @@ def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path, threshold: int)
         writer.writerows(dictionary)
     (out_dir / "README.md").write_text(_dictionary_markdown(threshold), encoding="utf-8")
     return written + [out_dir / "data_dictionary.csv", out_dir / "README.md"]
+
+
+def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Each column's type in plain words, from the warehouse's declared type: the same every
+    run (pandas would call a column that happens to be blank 'object')."""
+    declared = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE "
+                           "schema_name = 'assessment' AND table_name = ?", [table]).fetchall()
+    return {column: _plain_type(data_type) for column, data_type in declared}
+
+
+def _plain_type(data_type: str) -> str:
+    if data_type == "BOOLEAN":
+        return "boolean"
+    if "INT" in data_type:
+        return "integer"
+    if data_type.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL")):
+        return "number"
+    if data_type == "DATE":
+        return "date"
+    if data_type.startswith("TIMESTAMP"):
+        return "date and time"
+    return "text"
 
 
 def _dictionary_markdown(threshold: int) -> str:
