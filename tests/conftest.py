@@ -114,6 +114,20 @@ def build_warehouse(raw_dir: Path, db_path: Path, districts: list[str], name: st
     return con
 
 
+def differs_from_rebuild(con, name: str, leave_out: tuple[str, ...] = ()) -> list[tuple]:
+    """Rows in a model's table and not in its SQL run afresh, and the other way round (the
+    columns in `leave_out` aside)."""
+    from svna import models
+
+    found = models.discover_models()
+    sql, _, _ = models.render_all(found)
+    columns = f"* EXCLUDE ({', '.join(leave_out)})" if leave_out else "*"
+    table, fresh = found[name].table, f"({sql[name]})"
+    return con.execute(f"(SELECT {columns} FROM {table} EXCEPT ALL SELECT {columns} FROM {fresh})"
+                       f" UNION ALL (SELECT {columns} FROM {fresh} EXCEPT ALL "
+                       f"SELECT {columns} FROM {table})").fetchall()
+
+
 def rows_of(con, sql: str, params=None) -> list[tuple]:
     return con.execute(sql, params or []).fetchall()
 

@@ -1,6 +1,7 @@
 """Incremental staging models: a refresh adds the rows of new files and drops those of files no
 longer in use, leaving the rest untouched, and the table always equals a rebuild from scratch.
-And which models are shared by every area of many, built once.
+Merge models: the same for the keys (Crime IDs) of new files' rows, or a rebuild whole when
+anything else changed. And which models are shared by every area of many, built once.
 
 A sentinel written into an old file's staged rows shows whether they were rebuilt: a rebuild
 from raw would overwrite it."""
@@ -17,7 +18,14 @@ from svna import datasets, ingest, models, validate, warehouse
 from svna.config import Config
 from svna.project import SQL_DIR
 
-from conftest import OUTCOMES_HEADER, STREET_HEADER, street_row, write_csv, write_reference
+from conftest import (
+    OUTCOMES_HEADER,
+    STREET_HEADER,
+    differs_from_rebuild,
+    street_row,
+    write_csv,
+    write_reference,
+)
 
 LSOAS = [("E01000001", "E07000001", "Alpha", 1000, 3), ("E01000002", "E07000002", "Beta", 2000, 7)]
 CONFIG = Config.model_validate({"area": {"name": "Test area", "districts": ["E07000001"]}})
@@ -36,15 +44,6 @@ def _refresh(con, raw: Path) -> None:
     validate.run_validation(con, declared, "run")
     ingest.activate(con, raw)
     models.run_models(con, CONFIG)
-
-
-def _rebuilt_differs(con, name: str = "police_uk_street") -> list[tuple]:
-    """Rows in the table and not in the model's SQL run afresh, and the other way round."""
-    found = models.discover_models()
-    sql, _, _ = models.render_all(found)
-    table, fresh = found[name].table, sql[name]
-    return con.execute(f"(SELECT * FROM {table} EXCEPT ALL ({fresh})) UNION ALL "
-                       f"(({fresh}) EXCEPT ALL SELECT * FROM {table})").fetchall()
 
 
 def _file_id(con, month: str) -> int:
@@ -89,7 +88,7 @@ def test_a_new_month_adds_its_rows_and_leaves_the_others(built):
     assert con.execute("SELECT count(*) FROM staging.police_uk_street WHERE file_id = ?",
                        [march]).fetchone()[0] == 5
     con.execute("UPDATE staging.police_uk_street SET location = 'On or near High Street'")
-    assert _rebuilt_differs(con) == []
+    assert differs_from_rebuild(con, "police_uk_street") == []
 
 
 def test_a_redelivered_file_replaces_its_rows_and_a_removed_one_loses_them(built):
@@ -104,7 +103,7 @@ def test_a_redelivered_file_replaces_its_rows_and_a_removed_one_loses_them(built
                        "GROUP BY file_id").fetchall()
     assert rows == [(_file_id(con, "2025-01"), 6)]
     assert _file_id(con, "2025-01") != first_january and _marked(con) == set()
-    assert _rebuilt_differs(con) == []
+    assert differs_from_rebuild(con, "police_uk_street") == []
 
 
 def test_a_file_quarantined_differently_is_staged_again(built):
@@ -119,7 +118,7 @@ def test_a_file_quarantined_differently_is_staged_again(built):
     assert con.execute("SELECT list(line ORDER BY line) FROM staging.police_uk_street "
                        "WHERE file_id = ?", [february]).fetchone()[0] == [3, 4]
     con.execute("UPDATE staging.police_uk_street SET location = 'On or near High Street'")
-    assert _rebuilt_differs(con) == []
+    assert differs_from_rebuild(con, "police_uk_street") == []
 
 
 def test_changed_sql_rebuilds_the_whole_table(built):
@@ -129,7 +128,7 @@ def test_changed_sql_rebuilds_the_whole_table(built):
                 "WHERE model = 'police_uk_street'")
     models.run_models(con, CONFIG)
     assert _marked(con) == set()
-    assert _rebuilt_differs(con) == []
+    assert differs_from_rebuild(con, "police_uk_street") == []
 
 
 # --- merge models: fct_street_records and fct_crime_outcomes, keyed by Crime ID ------------
@@ -152,8 +151,8 @@ def _marked_crimes(con) -> set[str]:
 def _both_as_rebuilt(con) -> bool:
     con.execute("UPDATE marts.fct_street_records SET location = 'On or near High Street' "
                 "WHERE location = ?", [SENTINEL])
-    return _rebuilt_differs(con, "fct_street_records") == [] \
-        and _rebuilt_differs(con, "fct_crime_outcomes") == []
+    return differs_from_rebuild(con, "fct_street_records") == [] \
+        and differs_from_rebuild(con, "fct_crime_outcomes") == []
 
 
 def test_a_new_month_replaces_only_the_crimes_in_its_files(built):

@@ -315,19 +315,14 @@ def _update_incremental(con: duckdb.DuckDBPyConnection, model: Model, sql: str,
                         increment: Increment) -> None:
     """Drop the rows of files no longer in use (or quarantined differently since), add those
     of files not yet held; the whole table when it is new or its SQL changed."""
-    sql_sha = hashlib.sha256(sql.encode()).hexdigest()
+    sql_sha, up_to_date_sql = _built_with(con, model, sql)
     in_use = set(con.execute(
         "SELECT f.file_id, coalesce(hash(list_sort(list(DISTINCT q.line) "
         "FILTER (WHERE q.line IS NOT NULL))), 0) FROM meta.files AS f "
         "LEFT JOIN meta.quarantine AS q ON q.file_id = f.file_id "
         "WHERE f.active AND f.dataset = ? GROUP BY f.file_id", [increment.dataset]).fetchall())
-    built_with = first_row(con, "SELECT sql_sha FROM meta.model_state WHERE model = ?",
-                           [model.name])
-    exists = first_row(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND "
-                       "table_name = ?", [model.layer, model.name])[0]
-    if exists and built_with and built_with[0] == sql_sha:
-        held = set(con.execute("SELECT file_id, quarantine_sig FROM meta.model_files "
-                               "WHERE model = ?", [model.name]).fetchall())
+    if up_to_date_sql:
+        held = _held_files(con, [model.name])
         stale, new = held - in_use, in_use - held
         if stale:
             con.execute(f"DELETE FROM {model.table} WHERE list_contains(?, file_id)",
@@ -347,6 +342,16 @@ def _update_incremental(con: duckdb.DuckDBPyConnection, model: Model, sql: str,
             raise ModelError(f"{model.path}: an incremental model needs a file_id column")
         _record_built_whole(con, model.name, sql_sha)
     _record_files(con, model.name, in_use)
+
+
+def _built_with(con: duckdb.DuckDBPyConnection, model: Model, sql: str) -> tuple[str, bool]:
+    """The SQL's hash, and whether the model's table exists, built with that SQL."""
+    sql_sha = hashlib.sha256(sql.encode()).hexdigest()
+    built_with = first_row(con, "SELECT sql_sha FROM meta.model_state WHERE model = ?",
+                           [model.name])
+    exists = first_row(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND "
+                       "table_name = ?", [model.layer, model.name])[0]
+    return sql_sha, bool(exists and built_with and built_with[0] == sql_sha)
 
 
 def _record_files(con: duckdb.DuckDBPyConnection, model: str, files: set[tuple]) -> None:
@@ -379,19 +384,14 @@ def _update_merged(con: duckdb.DuckDBPyConnection, models: dict[str, Model], mod
     """Replace the keys of the rows the sources gained since the table was built; the whole
     table when it is new, its SQL changed, a source lost or re-read a file or was rebuilt
     whole, or another input's content changed."""
-    sql_sha = hashlib.sha256(sql.encode()).hexdigest()
+    sql_sha, up_to_date_sql = _built_with(con, model, sql)
     inputs = {name: _version(con, name) for name in merge.sources}
     inputs |= {name: _content(con, models[name].table) for name in merge.inputs}
     in_use = _held_files(con, list(merge.sources))
     held = _held_files(con, [model.name])
-    built_with = first_row(con, "SELECT sql_sha FROM meta.model_state WHERE model = ?",
-                           [model.name])
     built_from = dict(con.execute("SELECT input, fingerprint FROM meta.model_inputs "
                                   "WHERE model = ?", [model.name]).fetchall())
-    exists = first_row(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND "
-                       "table_name = ?", [model.layer, model.name])[0]
-    if exists and built_with and built_with[0] == sql_sha and built_from == inputs \
-            and held <= in_use:
+    if up_to_date_sql and built_from == inputs and held <= in_use:
         new = sorted({file_id for file_id, _ in in_use - held})
         if new:
             key = quote_ident(merge.key)
