@@ -624,14 +624,18 @@ def test_hotspot_suppression_holds_within_a_district_and_a_decile():
 
 
 def elsewhere_hidden(deciles=(), in_comparison=(), in_rates=()):
-    """partner_deprivation, partner_comparison and partner_rates as published, hiding the
-    ae_assaults figures of the deciles and districts given."""
+    """partner_deprivation, partner_comparison and partner_rates as published: ae_assaults in
+    deciles 1 to 4 and three districts, hiding the figures of the deciles and districts given."""
+    def flags(hidden, keys):
+        return ["yes" if key in hidden else "" for key in keys]
+
+    codes = [NORTH, SOUTH, "E07000203"]
     def districts(count, hidden):
-        return pd.DataFrame({"geography_level": "district", "geography_code": list(hidden),
-                             "source": "ae_assaults", f"{count}_suppressed": "yes"})
+        return pd.DataFrame({"geography_level": "district", "geography_code": codes,
+                             "source": "ae_assaults", f"{count}_suppressed": flags(hidden, codes)})
     return {
-        "partner_deprivation": pd.DataFrame({"source": "ae_assaults", "imd_decile": list(deciles),
-                                             "events_suppressed": "yes"}),
+        "partner_deprivation": pd.DataFrame({"source": "ae_assaults", "imd_decile": [1, 2, 3, 4],
+                                             "events_suppressed": flags(deciles, [1, 2, 3, 4])}),
         "partner_comparison": districts("latest_12", in_comparison),
         "partner_rates": districts("violence", in_rates),
     }
@@ -1130,10 +1134,40 @@ def test_monthly_suppression_holds_within_each_compared_year():
     """partner_comparison publishes each year's sum: one hidden month in a year with the others
     shown would come back by subtraction (97 - 93 = 4 in the demo's social care)."""
     frame = monthly_frame(latest=[4] + [10] * 11, previous=[3] + [20] * 11)
-    out = exports.suppress_for_publication(frame, exports.published_table("partner_monthly"), 5)
+    out = monthly_as_published(frame, sums_hidden())
     hidden = out["violence_suppressed"] == "yes"
     assert hidden.groupby(out["period"]).sum().to_dict() == {
         "latest 12 months": 2, "previous 12 months": 2}  # 2024-01 and one 10; 2023-01 and a 20
+
+
+def sums_hidden(latest=False, previous=False):
+    """partner_comparison and partner_rates as published for Northam's youth justice, hiding
+    the latest (both tables) or previous year's sum."""
+    def flag(hidden):
+        return ["yes" if hidden else ""]
+    where = {"geography_level": ["district"], "geography_code": [NORTH],
+             "source": ["youth_justice"]}
+    return {"partner_comparison": pd.DataFrame(where | {"latest_12_suppressed": flag(latest),
+                                                        "previous_12_suppressed": flag(previous)}),
+            "partner_rates": pd.DataFrame(where | {"violence_suppressed": flag(latest)})}
+
+
+def monthly_as_published(frame, published):
+    return exports.suppress_for_publication(
+        frame, exports.published_table("partner_monthly"), 5, published)
+
+
+def test_months_hide_one_where_their_year_is_hidden_elsewhere():
+    """partner_comparison hides Northam's latest year (7, secondary suppression): shown, its
+    months (7 in January, none after) would give it back."""
+    frame = monthly_frame(latest=[7] + [0] * 11, previous=[20] * 12)
+    hidden_months = {
+        label: set(out.loc[out["violence_suppressed"] == "yes", "month"])
+        for label, out in [("hidden", monthly_as_published(frame, sums_hidden(latest=True))),
+                           ("shown", monthly_as_published(frame, sums_hidden()))]}
+    # 2024-01 hidden; the source's months of both years add up too, so a 20 of 2023 goes,
+    # and with it a second of 2023
+    assert hidden_months == {"hidden": {"2024-01", "2023-01", "2023-02"}, "shown": set()}
 
 
 def test_no_year_of_published_months_gives_a_hidden_month_back(con):

@@ -81,23 +81,33 @@ def suppress_for_publication(frame, table: Published, threshold: int,
 
 def _totals_hidden_elsewhere(table: Published, published: dict[str, pd.DataFrame]
                              ) -> dict[tuple[str, ...], set[tuple]]:
-    """For each grouping whose totals other tables publish, the groups whose total all of
-    those tables hide (one that shows it makes it known)."""
-    hidden_in_all: dict[tuple[str, ...], set[tuple]] = {}
+    """For each grouping whose totals other tables publish, the groups whose total every
+    table publishing it hides (one that shows it makes it known). An entry maps the
+    grouping's columns to the other table's `columns`, in order, but for those `fixed` to a
+    value (a period's total is published as a column of its own)."""
+    hidden_everywhere: dict[tuple[str, ...], dict[tuple, bool]] = {}
     for entry in table.suppress.get("totals_elsewhere", []):
         if entry["table"] not in published:
             raise ExportError(f"{table.name}: suppressing it needs {entry['table']} as "
                               "published (schema.yml totals_elsewhere)")
         other, grouping = published[entry["table"]], tuple(entry["groups"])
-        keys = set()
-        if not other.empty:
-            hidden = other[f"{entry['count']}_suppressed"] == "yes"
-            for column, value in entry.get("where", {}).items():
-                hidden &= other[column] == value
-            keys = set(other.loc[hidden, entry.get("columns", list(grouping))].itertuples(
-                index=False, name=None))
-        hidden_in_all[grouping] = hidden_in_all.get(grouping, keys) & keys
-    return hidden_in_all
+        seen = hidden_everywhere.setdefault(grouping, {})
+        if other.empty:
+            continue
+        for column, value in entry.get("where", {}).items():
+            other = other[other[column] == value]
+        fixed = entry.get("fixed", {})
+        values = iter(entry.get("columns", [c for c in grouping if c not in fixed]))
+        key_columns = [None if c in fixed else next(values) for c in grouping]
+        hidden = other[f"{entry['count']}_suppressed"] == "yes"
+        for row, is_hidden in zip(other[[c for c in key_columns if c]].itertuples(
+                index=False, name=None), hidden, strict=True):
+            found = iter(row)
+            key = tuple(fixed[c] if k is None else next(found)
+                        for c, k in zip(grouping, key_columns, strict=True))
+            seen[key] = seen.get(key, True) and bool(is_hidden)
+    return {grouping: {key for key, hidden in seen.items() if hidden}
+            for grouping, seen in hidden_everywhere.items()}
 
 
 def totals_elsewhere(table: Published) -> list[str]:
