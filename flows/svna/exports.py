@@ -97,14 +97,11 @@ def _totals_hidden_elsewhere(table: Published, published: dict[str, pd.DataFrame
         for column, value in entry.get("where", {}).items():
             other = other[other[column] == value]
         fixed = entry.get("fixed", {})
-        values = iter(entry.get("columns", [c for c in grouping if c not in fixed]))
-        key_columns = [None if c in fixed else next(values) for c in grouping]
+        mapped = iter(entry.get("columns", [c for c in grouping if c not in fixed]))
+        keys = pd.DataFrame({c: fixed[c] if c in fixed else other[next(mapped)].to_numpy()
+                             for c in grouping}, index=other.index)
         hidden = other[f"{entry['count']}_suppressed"] == "yes"
-        for row, is_hidden in zip(other[[c for c in key_columns if c]].itertuples(
-                index=False, name=None), hidden, strict=True):
-            found = iter(row)
-            key = tuple(fixed[c] if k is None else next(found)
-                        for c, k in zip(grouping, key_columns, strict=True))
+        for key, is_hidden in zip(keys.itertuples(index=False, name=None), hidden, strict=True):
             seen[key] = seen.get(key, True) and bool(is_hidden)
     return {grouping: {key for key, hidden in seen.items() if hidden}
             for grouping, seen in hidden_everywhere.items()}
