@@ -626,10 +626,11 @@ def test_hotspot_suppression_holds_within_a_district_and_a_decile():
 def elsewhere_hidden(deciles=(), in_comparison=(), in_rates=()):
     """partner_deprivation, partner_comparison and partner_rates as published: ae_assaults in
     deciles 1 to 4 and three districts, hiding the figures of the deciles and districts given."""
+    codes = [NORTH, SOUTH, GAMMA]
+
     def flags(hidden, keys):
         return ["yes" if key in hidden else "" for key in keys]
 
-    codes = [NORTH, SOUTH, "E07000203"]
     def districts(count, hidden):
         return pd.DataFrame({"geography_level": "district", "geography_code": codes,
                              "source": "ae_assaults", f"{count}_suppressed": flags(hidden, codes)})
@@ -654,7 +655,7 @@ def test_hotspots_hide_a_part_of_a_total_hidden_elsewhere(rates_hide_third, expe
     """partner_deprivation hides deciles 1 and 2 (secondary suppression): their LSOAs, all 5
     or more, would add up to them. A district hidden in partner_comparison but shown in
     partner_rates is known all the same; hidden in both, it is not."""
-    third = "E07000203"
+    third = GAMMA
     frame = pd.DataFrame({
         "lsoa21_code": list("abcdefhi"),
         "lad_code": [NORTH] * 4 + [SOUTH] * 2 + [third] * 2,
