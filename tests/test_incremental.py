@@ -8,6 +8,7 @@ from raw would overwrite it."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -155,7 +156,7 @@ def _both_as_rebuilt(con) -> bool:
         and differs_from_rebuild(con, "fct_crime_outcomes") == []
 
 
-def test_a_new_month_replaces_only_the_crimes_in_its_files(built):
+def test_a_new_month_replaces_only_the_crimes_in_its_files(built, caplog):
     """March repeats January's crime 0 (a duplicate, since January's copy came first) and
     brings an outcome for January's crime 1: only those two and March's own are rebuilt."""
     con, raw = built
@@ -166,7 +167,10 @@ def test_a_new_month_replaces_only_the_crimes_in_its_files(built):
         street_row(None, "2025-03", None, "Robbery"),
     ])
     _outcomes(raw, "2025-03", ["c2025-01-1"])
-    _refresh(con, raw)
+    with caplog.at_level(logging.INFO, logger="svna.models"):
+        _refresh(con, raw)
+    assert "marts.fct_street_records: merged the crime_id of 1 new file(s)" in caplog.text
+    assert "marts.fct_crime_outcomes: merged the crime_id of 2 new file(s)" in caplog.text
     january = {f"c2025-01-{i}" for i in range(4)}
     february = {f"c2025-02-{i}" for i in range(3)}
     assert _marked_crimes(con) == (january | february) - {"c2025-01-0"}
@@ -180,19 +184,25 @@ def test_a_new_month_replaces_only_the_crimes_in_its_files(built):
     assert _both_as_rebuilt(con)
 
 
-def test_a_redelivered_file_or_a_new_force_rebuilds_the_merge_models(built):
+def test_a_redelivered_file_or_a_new_force_rebuilds_the_merge_models(built, caplog):
     con, raw = built
     _mark_records(con)
     corrected = _street(raw, "2025-01", 2, prefix="fixed")
     os.utime(corrected, ns=(1, 10**18))  # a later delivery of January
-    _refresh(con, raw)
+    with caplog.at_level(logging.INFO, logger="svna.models"):
+        _refresh(con, raw)
+    assert ("marts.fct_street_records: rebuilt whole, as 1 file(s) were removed, re-delivered "
+            "or validated again") in caplog.text
     assert _marked_crimes(con) == set()
     assert _both_as_rebuilt(con)
     _mark_records(con)
     # a second force places a record in the area: the forces kept change, all is rebuilt
     write_csv(raw / "police_uk" / "2025-03" / "2025-03-other-street.csv", STREET_HEADER, [
         street_row("o1", "2025-03", LSOAS[0][0], "Robbery", force="Other Police")])
-    _refresh(con, raw)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="svna.models"):
+        _refresh(con, raw)
+    assert "marts.fct_street_records: rebuilt whole, as street_area_forces changed" in caplog.text
     assert _marked_crimes(con) == set()
     assert con.execute("SELECT count(*) FROM marts.fct_street_records WHERE force = "
                        "'other'").fetchone()[0] == 1  # the force is named in the file's name

@@ -391,7 +391,8 @@ def _update_merged(con: duckdb.DuckDBPyConnection, models: dict[str, Model], mod
     held = _held_files(con, [model.name])
     built_from = dict(con.execute("SELECT input, fingerprint FROM meta.model_inputs "
                                   "WHERE model = ?", [model.name]).fetchall())
-    if up_to_date_sql and built_from == inputs and held <= in_use:
+    rebuild_because = _rebuild_reason(up_to_date_sql, built_from, inputs, held - in_use)
+    if not rebuild_because:
         new = sorted({file_id for file_id, _ in in_use - held})
         if new:
             key = quote_ident(merge.key)
@@ -405,13 +406,27 @@ def _update_merged(con: duckdb.DuckDBPyConnection, models: dict[str, Model], mod
             con.execute(f"INSERT INTO {model.table} BY NAME {merge.sql}")
             con.execute("DROP TABLE svna_keys")
             con.execute("DROP TABLE svna_new_files")
-        log.debug("%s: merged the keys of %d new file(s)", model.table, len(new))
+        log.info("%s: merged the %s of %d new file(s)", model.table, merge.key, len(new))
     else:
+        log.info("%s: rebuilt whole, as %s", model.table, rebuild_because)
         con.execute(f"CREATE OR REPLACE TABLE {model.table} AS {sql}")
         _record_built_whole(con, model.name, sql_sha)
     con.execute("DELETE FROM meta.model_inputs WHERE model = ?", [model.name])
     insert_rows(con, "meta.model_inputs", [[model.name, n, f] for n, f in sorted(inputs.items())])
     _record_files(con, model.name, in_use)
+
+
+def _rebuild_reason(up_to_date_sql: bool, built_from: dict[str, str], inputs: dict[str, str],
+                    files_gone: set[tuple]) -> str | None:
+    """Why a merge model cannot merge, in words for the run log; None when it can."""
+    if not up_to_date_sql:
+        return "it is new or its SQL changed"
+    changed = sorted(name for name in inputs if built_from.get(name) != inputs[name])
+    if changed:
+        return f"{', '.join(changed)} changed"
+    if files_gone:
+        return f"{len(files_gone)} file(s) were removed, re-delivered or validated again"
+    return None
 
 
 def _content(con: duckdb.DuckDBPyConnection, table: str) -> str:
