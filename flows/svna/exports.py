@@ -134,8 +134,14 @@ def suppress_tables(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str
 def publishable_frame(con: duckdb.DuckDBPyConnection, table: Published, threshold: int):
     """The table as it may be published: documented columns only, suppression applied."""
     names = [table.name, *totals_elsewhere(table)]
-    frames = {name: con.execute(f"SELECT * FROM assessment.{name}").df() for name in names}
-    frame = suppress_tables(frames, threshold)[table.name]
+    return _documented(suppress_tables(_read(con, names), threshold)[table.name], table)
+
+
+def _read(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, pd.DataFrame]:
+    return {name: con.execute(f"SELECT * FROM assessment.{name}").df() for name in names}
+
+
+def _documented(frame: pd.DataFrame, table: Published) -> pd.DataFrame:
     undocumented = [c for c in frame.columns if c not in table.columns]
     missing = [c for c in table.columns if c not in frame.columns]
     if undocumented or missing:
@@ -148,8 +154,11 @@ def publishable_frame(con: duckdb.DuckDBPyConnection, table: Published, threshol
 def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path, threshold: int) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written, dictionary = [], []
-    for table in published_tables():
-        frame = publishable_frame(con, table, threshold)
+    tables = published_tables()
+    # suppressed together, once: a table holding another's totals is needed for both
+    safe = suppress_tables(_read(con, [table.name for table in tables]), threshold)
+    for table in tables:
+        frame = _documented(safe[table.name], table)
         path = out_dir / f"{table.name}.csv"
         frame.to_csv(path, index=False, lineterminator="\n")
         written.append(path)
