@@ -140,3 +140,30 @@ def test_a_second_refresh_while_one_runs_is_refused(published):
     with pipeline._Lock(base / "processed"):  # an OS lock: held as another process holds it
         with pytest.raises(pipeline.RefreshLocked, match="another refresh .* is running"):
             pipeline.refresh(config)
+
+
+def test_a_count_published_in_two_tables_is_the_same_in_both(published):
+    """schema.yml's same_counts: where both tables show the cell, it is the same count (the
+    declaration is right); where one hides it, so does the other."""
+    import pandas as pd
+
+    from svna import exports
+
+    _, _, result, _, _ = published
+    frames = {path.stem: pd.read_csv(path, dtype=str, keep_default_na=False)
+              for path in result.exports_dir.glob("*.csv")}
+    links = exports._links(frames)
+    compared = 0
+    for link in links:
+        (a, b), (count_a, count_b), (rows_a, rows_b) = link.tables, link.counts, link.rows
+        for i, j in zip(rows_a, rows_b, strict=True):
+            cell_a, cell_b = frames[a].iloc[i], frames[b].iloc[j]
+            assert cell_a[f"{count_a}_suppressed"] == cell_b[f"{count_b}_suppressed"], (a, b, i)
+            assert cell_a[count_a] == cell_b[count_b], (a, count_a, b, count_b, i)
+            compared += 1
+    assert {link.tables for link in links} >= {("disproportionality", "stop_search"),
+                                               ("disproportionality", "suspect_outcomes"),
+                                               ("headlines", "partner_rates"),
+                                               ("since_last", "headlines"),
+                                               ("partner_rates", "partner_comparison")}
+    assert compared > 20

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -42,14 +43,17 @@ def published_table(name: str) -> Published:
 
 
 def suppress_for_publication(frame, table: Published, threshold: int,
-                             published: dict[str, pd.DataFrame] | None = None):
+                             published: dict[str, pd.DataFrame] | None = None,
+                             forced: dict[str, np.ndarray] | None = None):
     """The table's suppression rule from schema.yml applied (unchanged if it has none).
     `count` may name several counts (a period and the one before): each is suppressed in turn
     over the same groups, and the shares are hidden wherever any of them is. `complement`
     ({count: whole}) says that whole - count is a count of people too: where it is small, the
     count is hidden, since the published whole would give the difference away.
     `totals_elsewhere` names the tables that publish a grouping's totals (a decile's LSOAs add
-    up to the decile's row of partner_deprivation): `published` must hold them, suppressed."""
+    up to the decile's row of partner_deprivation): `published` must hold them, suppressed.
+    `forced` ({count: flags by row}) hides cells whatever their count: those another table
+    publishes too and hides (`same_counts`, applied by `suppress_tables`)."""
     rule = table.suppress
     if not rule:
         return frame
@@ -61,17 +65,19 @@ def suppress_for_publication(frame, table: Published, threshold: int,
     counts = rule["count"] if isinstance(rule["count"], list) else [rule["count"]]
     out = frame
     for count in counts:
-        also_hidden = None
+        also_hidden = np.zeros(len(frame), dtype=bool)
+        if count in (forced or {}):
+            also_hidden |= forced[count]
         if count in rule.get("complement", {}):
             difference = pd.to_numeric(out[rule["complement"][count]]) - pd.to_numeric(out[count])
-            also_hidden = ((difference > 0) & (difference < threshold)).fillna(False).to_numpy(
+            also_hidden |= ((difference > 0) & (difference < threshold)).fillna(False).to_numpy(
                 dtype=bool)
         out = suppress_small_counts(out, count, threshold, rule["groups"],
                                     tuple(rule.get("shares", ())), totals, also_hidden,
                                     unknown_totals)
     if "reference" in rule:  # ratios to a hidden reference row would give its count back
         ref = rule["reference"]
-        hidden = out[f"{counts[0]}_suppressed"] == "yes"
+        hidden = (out[[f"{count}_suppressed" for count in counts]] == "yes").any(axis=1)
         lost = out.loc[hidden & (out[ref["column"]] == ref["value"]), rule["groups"]]
         at_risk = out[rule["groups"]].apply(tuple, axis=1).isin(lost.apply(tuple, axis=1))
         for column in ref["dependents"]:
@@ -112,9 +118,85 @@ def totals_elsewhere(table: Published) -> list[str]:
     return [entry["table"] for entry in (table.suppress or {}).get("totals_elsewhere", [])]
 
 
+def _same_counts() -> list[tuple[Published, dict]]:
+    """Every `same_counts` entry with the table declaring it: cells that two tables publish
+    (searches by ethnic group in stop_search and disproportionality)."""
+    return [(table, entry) for table in published_tables()
+            for entry in (table.suppress or {}).get("same_counts", [])]
+
+
+def needed_tables(names: list[str]) -> list[str]:
+    """`names` and every table their suppression needs: those publishing their totals or the
+    same counts (either way round), and theirs in turn."""
+    tables = {t.name: t for t in published_tables()}
+    links = [(here.name, entry["table"]) for here, entry in _same_counts()]
+    needed, todo = [], list(names)
+    while todo:
+        name = todo.pop(0)
+        if name in needed:
+            continue
+        needed.append(name)
+        todo += totals_elsewhere(tables[name])
+        todo += [b for a, b in links if a == name] + [a for a, b in links if b == name]
+    return needed
+
+
+@dataclass(frozen=True)
+class _Link:
+    """Rows of two tables holding the same count: `rows[i]` of each is one cell."""
+    tables: tuple[str, str]
+    counts: tuple[str, str]
+    rows: tuple[np.ndarray, np.ndarray]
+
+
+def _links(frames: dict[str, pd.DataFrame]) -> list[_Link]:
+    links = []
+    for here, entry in _same_counts():
+        there = entry["table"]
+        if here.name not in frames and there not in frames:
+            continue
+        for name, other in ((here.name, there), (there, here.name)):
+            if other not in frames:
+                raise ExportError(f"{name}: suppressing it needs {other} as well (schema.yml "
+                                  "same_counts: both publish some of the same counts)")
+        first = here.suppress["count"]
+        count_here = entry.get("as", first[0] if isinstance(first, list) else first)
+        ours, theirs = frames[here.name], frames[there]
+        if ours.empty or theirs.empty or ours.columns.empty or theirs.columns.empty:
+            continue
+        selected = np.ones(len(theirs), dtype=bool)
+        for column, value in entry.get("there", {}).items():
+            selected &= (theirs[column].astype(str) == str(value)).to_numpy()
+        position: dict[tuple, list[int]] = {}
+        for i, key in enumerate(ours[list(entry["match"])].astype(str).itertuples(
+                index=False, name=None)):
+            position.setdefault(key, []).append(i)
+        pairs = [(i, j) for j, row in zip(np.flatnonzero(selected), theirs[selected].astype(
+                     str).to_dict("records"), strict=True)
+                 for i in position.get(tuple(template.format(**row)
+                                             for template in entry["match"].values()), [])]
+        if pairs:
+            rows = np.array(pairs).T
+            links.append(_Link((here.name, there), (count_here, entry["count"]),
+                               (rows[0], rows[1])))
+    return links
+
+
 def suppress_tables(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:
-    """Each frame (named after its published table) as it may be published; a table whose
-    totals another publishes goes after it."""
+    """Each frame (named after its published table) as it may be published. A count two tables
+    publish (`same_counts`) is hidden in both where either hides it; then all are suppressed
+    again, until they agree (each round hides more, so it ends)."""
+    links = _links(frames)
+    forced: dict[str, dict[str, np.ndarray]] = {}
+    while True:
+        out = _suppress_once(frames, threshold, forced)
+        if not _hide_where_either_hides(out, links, forced):
+            return out
+
+
+def _suppress_once(frames: dict[str, pd.DataFrame], threshold: int,
+                   forced: dict[str, dict[str, np.ndarray]]) -> dict[str, pd.DataFrame]:
+    """One round: a table whose totals another publishes goes after it."""
     tables = {t.name: t for t in published_tables() if t.name in frames}
     done: dict[str, pd.DataFrame] = {}
 
@@ -125,15 +207,34 @@ def suppress_tables(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str
                     suppress(other)
             frame = frames[name]  # a table the warehouse lacks has no columns: nothing to hide
             done[name] = frame if frame.columns.empty else suppress_for_publication(
-                frame, tables[name], threshold, done)
+                frame, tables[name], threshold, done, forced.get(name))
         return done[name]
 
     return {name: suppress(name) for name in frames}
 
 
+def _hide_where_either_hides(out: dict[str, pd.DataFrame], links: list[_Link],
+                             forced: dict[str, dict[str, np.ndarray]]) -> bool:
+    """Force, into each table, the linked cells the other hides and it shows; whether any."""
+    grown = False
+    for link in links:
+        hidden = [(out[name][f"{count}_suppressed"] == "yes").to_numpy()[rows]
+                  for name, count, rows in zip(link.tables, link.counts, link.rows, strict=True)]
+        either = hidden[0] | hidden[1]
+        for name, count, rows, shown in zip(link.tables, link.counts, link.rows,
+                                            (~hidden[0], ~hidden[1]), strict=True):
+            missing = rows[either & shown]
+            if missing.size:
+                flags = forced.setdefault(name, {}).setdefault(
+                    count, np.zeros(len(out[name]), dtype=bool))
+                flags[missing] = True
+                grown = True
+    return grown
+
+
 def publishable_frame(con: duckdb.DuckDBPyConnection, table: Published, threshold: int):
     """The table as it may be published: documented columns only, suppression applied."""
-    names = [table.name, *totals_elsewhere(table)]
+    names = needed_tables([table.name])
     return _documented(suppress_tables(_read(con, names), threshold)[table.name], table)
 
 

@@ -24,7 +24,7 @@ import vl_convert
 from markupsafe import Markup, escape
 
 from svna.evaluation import MEASURE_LABELS
-from svna.exports import published_table, suppress_for_publication
+from svna.exports import needed_tables, published_tables, suppress_tables
 from svna.maps import area_map
 from svna.spc import SERIES as SPC_SERIES
 from svna.stats import HIGH, LOW, MIN_RELIABLE_COUNT, xmr_summary
@@ -139,10 +139,24 @@ def render_baseline(con: duckdb.DuckDBPyConnection, out_path: Path, *, config: C
 def load_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """The assessment tables and the reporting period; a missing table reads as empty so that
     a partial warehouse still gives a report that says what is missing."""
-    frames = {name: _read(con, "assessment", name) for name in ASSESSMENT_TABLES}
+    names = [*ASSESSMENT_TABLES, *needed_tables(_person_level_tables())]
+    frames = {name: _read(con, "assessment", name) for name in dict.fromkeys(names)}
     for schema, name in OTHER_TABLES:
         frames[name] = _read(con, schema, name)
     return frames
+
+
+def _person_level_tables() -> list[str]:
+    """The tables the document shows whose small counts are suppressed on publication."""
+    return [t.name for t in published_tables() if t.suppress and t.name in ASSESSMENT_TABLES]
+
+
+def suppressed_frames(frames: dict[str, pd.DataFrame], threshold: int
+                      ) -> dict[str, pd.DataFrame]:
+    """The person-level tables as the exports publish them: suppressed together, since a
+    count that two tables publish must be hidden in both."""
+    names = needed_tables(_person_level_tables())
+    return suppress_tables({name: frames[name] for name in names}, threshold)
 
 
 def mark_districts_shown(frames: dict[str, pd.DataFrame], limit: int) -> dict[str, int] | None:
@@ -979,12 +993,12 @@ def _age_position(value: str) -> int:
     return AGE_ORDER.index(value) if value in AGE_ORDER else len(AGE_ORDER)
 
 
-def _stop_search(frame: pd.DataFrame, threshold: int) -> list[dict[str, Any]]:
+def _stop_search(frame: pd.DataFrame, safe: pd.DataFrame, threshold: int
+                 ) -> list[dict[str, Any]]:
     """Suppressed tables per geography and dimension. Suppressed cells are listed after the
     shown ones, alphabetically, so their order gives nothing away either."""
     if frame.empty:
         return []
-    safe = suppress_for_publication(frame, published_table("stop_search"), threshold)
     present = set(safe["dimension"])
     dims = [d for d in SEARCH_DIMENSIONS if d in present] + sorted(present - set(SEARCH_DIMENSIONS))
     geographies = []
@@ -1100,13 +1114,6 @@ def _summary(area_name: str, period: dict[str, Any] | None, comparison: list[dic
 
 def _pct(part: float, whole: float) -> float | None:
     return 100 * part / whole if whole else None
-
-
-def _safe(frame: pd.DataFrame, name: str, threshold: int) -> pd.DataFrame:
-    """A person-level table as it may be published (schema.yml's rule), and nothing else."""
-    if frame.empty:
-        return frame
-    return suppress_for_publication(frame, published_table(name), threshold)
 
 
 def _and(items: list[str]) -> str:
@@ -1245,8 +1252,7 @@ def _cells(frame: pd.DataFrame, count: str, *keys: str) -> dict[tuple, dict[str,
             for r in _records(frame)}
 
 
-def _youth(frame: pd.DataFrame, threshold: int, age_labels: list[str]) -> list[dict[str, Any]]:
-    safe = _safe(frame, "youth_violence", threshold)
+def _youth(safe: pd.DataFrame, age_labels: list[str]) -> list[dict[str, Any]]:
     if safe.empty:
         return []
     present = list(dict.fromkeys(safe["age_band"]))
@@ -1268,8 +1274,7 @@ def _youth(frame: pd.DataFrame, threshold: int, age_labels: list[str]) -> list[d
     return groups
 
 
-def _repeats(frame: pd.DataFrame, threshold: int) -> dict[str, Any] | None:
-    safe = _safe(frame, "repeat_people", threshold)
+def _repeats(safe: pd.DataFrame) -> dict[str, Any] | None:
     if safe.empty:
         return None
     roles: dict[str, dict[str, Any]] = {}
@@ -1324,9 +1329,8 @@ def _force_outcomes(frame: pd.DataFrame, seeds: pd.DataFrame) -> dict[str, Any] 
     return {"comparison": comparison, "categories": categories}
 
 
-def _suspect_outcomes(frame: pd.DataFrame, threshold: int, age_labels: list[str]
+def _suspect_outcomes(safe: pd.DataFrame, age_labels: list[str]
                       ) -> list[dict[str, Any]]:
-    safe = _safe(frame, "suspect_outcomes", threshold)
     if safe.empty:
         return []
     dimensions = []
@@ -1349,10 +1353,9 @@ def _suspect_outcomes(frame: pd.DataFrame, threshold: int, age_labels: list[str]
     return dimensions
 
 
-def _disproportionality(frame: pd.DataFrame, threshold: int) -> list[dict[str, Any]]:
+def _disproportionality(safe: pd.DataFrame) -> list[dict[str, Any]]:
     """Per measure, White (the reference) first. A reference group whose count is suppressed
     takes every index of its measure with it: rate / RRI would give its rate back."""
-    safe = _safe(frame, "disproportionality", threshold)
     if safe.empty:
         return []
     present = list(dict.fromkeys(safe["measure"]))
@@ -1371,12 +1374,8 @@ def _disproportionality(frame: pd.DataFrame, threshold: int) -> list[dict[str, A
             records.append(dict(
                 r, suppressed=suppressed, reference=r["ethnic_group"] == REFERENCE_GROUP,
                 reliable=None if suppressed else bool(r["reliable"]),
-                # a count of suspects is person-level too: shown only from the threshold
-                denominator=None if per_suspect and (_missing(r["denominator"])
-                                                     or r["denominator"] < threshold)
-                else r["denominator"],
-                denominator_suppressed=per_suspect and not _missing(r["denominator"])
-                and 0 < r["denominator"] < threshold, per_suspect=per_suspect))
+                denominator_suppressed=r.get("denominator_suppressed") == "yes",
+                per_suspect=per_suspect))
         reference_suppressed = any(r["reference"] and r["suppressed"] for r in records)
         unit = records[0]["rate_unit"] if records else ""
         measures.append({
@@ -1400,8 +1399,7 @@ def _pooled(rows: pd.DataFrame, months: list[str]) -> float | None:
     return 100 * float(window["recorded"].sum()) / people if people else None
 
 
-def _recording(frame: pd.DataFrame, threshold: int, completeness: float) -> dict[str, Any] | None:
-    safe = _safe(frame, "recording_completeness", threshold)
+def _recording(safe: pd.DataFrame, completeness: float) -> dict[str, Any] | None:
     area = _where(safe, geography_level="area", sort=["month"])
     if area.empty:
         return None
@@ -1488,12 +1486,13 @@ def _force_summary(period: dict[str, Any] | None, headline: list[dict[str, Any]]
     return sentences
 
 
-def _force(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any] | None:
-    """Everything sections 9-16 show; None when the force extract holds no data."""
+def _force(frames: dict[str, pd.DataFrame], safe: dict[str, pd.DataFrame], config: Config
+           ) -> dict[str, Any] | None:
+    """Everything sections 9-16 show (person-level tables from `safe`, as published); None
+    when the force extract holds no data."""
     monthly = frames["force_monthly"]
     if monthly.empty:
         return None
-    threshold = config.suppression.threshold
     settings = _settings(frames)
     completeness = float(settings.get("completeness_threshold",
                                       config.people.completeness_threshold))
@@ -1504,8 +1503,8 @@ def _force(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any] | 
     spc = _spc(frames["spc"])
     youth_measure = next((m for m in _measure_order(set(monthly["measure"]))
                           if m.startswith(YOUTH_MEASURE_PREFIX)), None)
-    youth = _youth(frames["youth_violence"], threshold, age_labels)
-    disproportionality = _disproportionality(frames["disproportionality"], threshold)
+    youth = _youth(safe["youth_violence"], age_labels)
+    disproportionality = _disproportionality(safe["disproportionality"])
     outcome22 = frames["outcome22_monthly"]
     quality = _records(_where(frames["force_data_quality"], sort=["check_order"]))
     return {
@@ -1522,18 +1521,17 @@ def _force(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any] | 
             _where(monthly, geography_level="area", measure=youth_measure, sort=["month"]),
             youth_measure or "", VERMILLION) if youth_measure else None,
         "time": _time(frames["time_profile"]),
-        "repeats": _repeats(frames["repeat_people"], threshold),
+        "repeats": _repeats(safe["repeat_people"]),
         "no_person_id": next((r["value"] for r in quality
                               if str(r["measure"]).startswith("Victims and suspects with no "
                                                               "person id")), None),
         "outcomes": _force_outcomes(frames["outcomes_force"], frames["ho_outcome_codes"]),
         "outcome22_figure": outcome22_figure(
             outcome22, period["latest_12_start"] if period else None),
-        "suspect_outcomes": _suspect_outcomes(frames["suspect_outcomes"], threshold,
-                                              age_labels),
+        "suspect_outcomes": _suspect_outcomes(safe["suspect_outcomes"], age_labels),
         "disproportionality": disproportionality,
         "disproportionality_figure": disproportionality_figure(disproportionality),
-        "recording": _recording(frames["recording_completeness"], threshold, completeness),
+        "recording": _recording(safe["recording_completeness"], completeness),
         "quality": quality,
     }
 
@@ -1569,9 +1567,8 @@ def intervention_figure(series: pd.DataFrame, name: str, start: str) -> dict[str
                           f"{month_label(start)}. Mean rates, " + "; ".join(parts) + ".")
 
 
-def _interventions(frames: dict[str, pd.DataFrame], threshold: int) -> list[dict[str, Any]]:
-    effects = _safe(frames["intervention_effects"], "intervention_effects", threshold)
-    series = _safe(frames["intervention_series"], "intervention_series", threshold)
+def _interventions(effects: pd.DataFrame, series: pd.DataFrame) -> list[dict[str, Any]]:
+    """`effects` holds its own suppression (evaluation.py); `series` is as published."""
     out = []
     for name, rows in (effects.groupby("intervention", sort=False) if not effects.empty
                        else []):
@@ -1596,7 +1593,8 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
     comparison = _comparison(frames["period_comparison"])
     concentration = _one_row(frames["concentration_summary"])
     deprivation, outcomes = frames["deprivation"], frames["outcomes"]
-    stop_search = _stop_search(frames["stop_search"], threshold)
+    safe = suppressed_frames(frames, threshold)
+    stop_search = _stop_search(frames["stop_search"], safe["stop_search"], threshold)
     objects = next((d["rows"] for d in (_area(stop_search) or {"dimensions": []})["dimensions"]
                     if d["name"] == "Object of search"), [])
     all_crime = {r["geography_code"]: r["rate_per_1000"]
@@ -1605,7 +1603,7 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
                                        values="incidents", aggfunc="sum")
                if not shown_trend.empty else pd.DataFrame())
     top_n = config.report.top_lsoas
-    force = _force(frames, config)
+    force = _force(frames, safe, config)
     summary = _summary(area_name, period, comparison, rates, concentration, deprivation)
     if force and period:
         summary += force["summary"]
@@ -1649,7 +1647,8 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
         "outcomes": _outcome_tables(outcomes),
         "stop_search": stop_search,
         "quality": _records(_where(frames["data_quality"], sort=["check_order"])),
-        "interventions": _interventions(frames, threshold),
-        "since_last": _records(_where(_safe(frames["since_last"], "since_last", threshold),
+        "interventions": _interventions(frames["intervention_effects"],
+                                        safe["intervention_series"]),
+        "since_last": _records(_where(safe["since_last"],
                                       sort=["headline_order", "measure"])),
     }

@@ -12,7 +12,7 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from svna.exports import suppress_tables
+from svna.exports import needed_tables, suppress_tables
 from svna.findings import headline_findings
 from svna.maps import area_map
 from svna.report import (
@@ -60,7 +60,8 @@ def render_multiagency(con: duckdb.DuckDBPyConnection, out_path: Path, *, config
                        run_id: str, generated_at: str, validation_href: str | None,
                        baseline_href: str | None) -> Path:
     """Write the multi-agency assessment for `config.area` to `out_path` and return the path."""
-    frames = {name: _read(con, "assessment", name) for name in PARTNER_TABLES}
+    # and the tables publishing some of the same counts (headlines): suppressed together
+    frames = {name: _read(con, "assessment", name) for name in needed_tables(PARTNER_TABLES)}
     frames["sources"] = _read(con, "seeds", "sources")
     frames["period"] = _read(con, "marts", "partner_reporting_period")
     context = build_context(frames, config)
@@ -78,7 +79,8 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
     threshold = config.suppression.threshold
     sources = _records(frames["sources"])
     label_of = {s["source"]: s["label"] for s in sources}
-    safe = suppress_tables({name: frames[name] for name in PARTNER_TABLES}, threshold)
+    safe = suppress_tables({name: frames[name] for name in needed_tables(PARTNER_TABLES)},
+                           threshold)
     gaps = frames["partner_data_gaps"]
     present = set() if gaps.empty else set(
         gaps.loc[(gaps["records"] > 0) | (gaps["aggregate_rows"] > 0), "source"])
