@@ -143,27 +143,66 @@ def test_a_second_refresh_while_one_runs_is_refused(published):
 
 
 def test_a_count_published_in_two_tables_is_the_same_in_both(published):
-    """schema.yml's same_counts: where both tables show the cell, it is the same count (the
-    declaration is right); where one hides it, so does the other."""
+    """schema.yml's same_counts: where both tables show a cell, it is the same count (or the
+    sum of the other's cells: the declaration is right); where one hides it, so does the
+    other."""
     import pandas as pd
 
     from svna import exports
 
     _, _, result, _, _ = published
-    frames = {path.stem: pd.read_csv(path, dtype=str, keep_default_na=False)
+    frames = {path.stem: pd.read_csv(path, keep_default_na=False, na_values=[""])
               for path in result.exports_dir.glob("*.csv")}
-    links = exports._links(frames)
+    links = exports.linked_cells(frames)
     compared = 0
     for link in links:
         (a, b), (count_a, count_b), (rows_a, rows_b) = link.tables, link.counts, link.rows
-        for i, j in zip(rows_a, rows_b, strict=True):
-            cell_a, cell_b = frames[a].iloc[i], frames[b].iloc[j]
-            assert cell_a[f"{count_a}_suppressed"] == cell_b[f"{count_b}_suppressed"], (a, b, i)
-            assert cell_a[count_a] == cell_b[count_b], (a, count_a, b, count_b, i)
+        pairs = pd.DataFrame({"a": rows_a, "b": rows_b})
+        for i, group in pairs.groupby("a"):
+            cell, parts = frames[a].iloc[i], frames[b].iloc[group["b"]]
+            hidden = parts[f"{count_b}_suppressed"] == "yes"
+            assert (cell[f"{count_a}_suppressed"] == "yes") == hidden.any(), (a, b, i)
+            if not hidden.any():
+                assert cell[count_a] == parts[count_b].sum(), (a, count_a, b, count_b, i)
             compared += 1
     assert {link.tables for link in links} >= {("disproportionality", "stop_search"),
                                                ("disproportionality", "suspect_outcomes"),
                                                ("headlines", "partner_rates"),
                                                ("since_last", "headlines"),
-                                               ("partner_rates", "partner_comparison")}
-    assert compared > 20
+                                               ("partner_rates", "partner_comparison"),
+                                               ("triangulation", "partner_monthly")}
+    assert compared > 100
+
+
+def test_no_hidden_count_can_be_worked_out_from_the_published_tables(published):
+    """The disclosure audit over every published table at the default threshold (5) and a
+    high one: no hidden count comes back exactly."""
+    import duckdb
+
+    from svna import disclosure, exports
+
+    _, _, result, _, _ = published
+    with duckdb.connect(result.warehouse, read_only=True) as con:
+        frames = exports.read_tables(con, [t.name for t in exports.published_tables()])
+    for threshold in (5, 30):
+        exact = [e for e in disclosure.audit(frames, threshold) if e.exact]
+        assert exact == [], threshold
+
+
+def test_svna_audit_checks_the_published_warehouse(published, tmp_path, capsys):
+    import yaml
+
+    from svna.cli import main
+
+    base, config, _, _, _ = published
+    path = tmp_path / "area.yaml"
+    path.write_text(yaml.safe_dump(config.model_dump(mode="json", include={"area", "paths"})))
+    assert main(["audit", "--config", str(path), "--threshold", "10"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{demo.DEMO_AREA_NAME}: 0 hidden count(s) can be worked out exactly "
+                          "at threshold 10;")
+    elsewhere = yaml.safe_load(path.read_text())
+    elsewhere["paths"]["processed"] = str(tmp_path / "nothing-yet")
+    path.write_text(yaml.safe_dump(elsewhere))
+    assert main(["audit", "--config", str(path)]) == 2
+    assert "nothing-yet/warehouse.duckdb: no published warehouse yet" in capsys.readouterr().err

@@ -100,6 +100,18 @@ def _status(config_path: Path, base_dir: Path, max_lag: int, as_json: bool) -> i
     return 0
 
 
+def _audit(config_path: Path, base_dir: Path, threshold: int | None) -> int:
+    """Exit code 1 when a hidden count can be worked out exactly."""
+    from svna import disclosure
+    from svna.config import load_config
+
+    config = load_config(config_path, base_dir)
+    threshold = threshold or config.suppression.threshold
+    found = disclosure.audit_published(config, threshold)
+    print(disclosure.render(found, threshold), end="")
+    return 1 if any(e.exact for exposures in found.values() for e in exposures) else 0
+
+
 def _run(config_path: Path, base_dir: Path, use_prefect: bool, force: bool,
          dask_address: str | None = None) -> dict:
     from svna.config import ConfigError, load_config
@@ -145,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
                       help="a source whose latest month is more than this many months before "
                            "this month is overdue (default 3)")
     show.add_argument("--json", action="store_true", help="print the status as JSON")
+    audit = sub.add_parser("audit", help="check that no suppressed count in the published "
+                                         "tables can be worked out from the others")
+    audit.add_argument("--config", required=True, type=Path, help="the area's YAML config")
+    audit.add_argument("--threshold", type=int, help="audit as if suppressed at this threshold "
+                                                     "(default: the config's)")
     for p in (refresh, demo, validate):
         p.add_argument("--no-prefect", action="store_true",
                        help="run the stages directly, without a Prefect flow run")
@@ -160,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "status":
             return _status(args.config, Path.cwd(), args.max_lag, args.json)
+        if args.command == "audit":
+            return _audit(args.config, Path.cwd(), args.threshold)
         if args.command == "validate":
             summary = _validate(args.config, Path.cwd(), not args.no_prefect)
             for line in summary["lines"]:

@@ -88,29 +88,34 @@ def suppress_for_publication(frame, table: Published, threshold: int,
 def _totals_hidden_elsewhere(table: Published, published: dict[str, pd.DataFrame]
                              ) -> dict[tuple[str, ...], set[tuple]]:
     """For each grouping whose totals other tables publish, the groups whose total every
-    table publishing it hides (one that shows it makes it known). An entry maps the
-    grouping's columns to the other table's `columns`, in order, but for those `fixed` to a
-    value (a period's total is published as a column of its own)."""
+    table publishing it hides (one that shows it makes it known)."""
     hidden_everywhere: dict[tuple[str, ...], dict[tuple, bool]] = {}
     for entry in table.suppress.get("totals_elsewhere", []):
         if entry["table"] not in published:
             raise ExportError(f"{table.name}: suppressing it needs {entry['table']} as "
                               "published (schema.yml totals_elsewhere)")
-        other, grouping = published[entry["table"]], tuple(entry["groups"])
-        seen = hidden_everywhere.setdefault(grouping, {})
+        other = published[entry["table"]]
+        seen = hidden_everywhere.setdefault(tuple(entry["groups"]), {})
         if other.empty:
             continue
-        for column, value in entry.get("where", {}).items():
-            other = other[other[column] == value]
-        fixed = entry.get("fixed", {})
-        mapped = iter(entry.get("columns", [c for c in grouping if c not in fixed]))
-        keys = pd.DataFrame({c: fixed[c] if c in fixed else other[next(mapped)].to_numpy()
-                             for c in grouping}, index=other.index)
-        hidden = other[f"{entry['count']}_suppressed"] == "yes"
+        keys = total_keys(entry, other)
+        hidden = other.loc[keys.index, f"{entry['count']}_suppressed"] == "yes"
         for key, is_hidden in zip(keys.itertuples(index=False, name=None), hidden, strict=True):
             seen[key] = seen.get(key, True) and bool(is_hidden)
     return {grouping: {key for key, hidden in seen.items() if hidden}
             for grouping, seen in hidden_everywhere.items()}
+
+
+def total_keys(entry: dict, other: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `other` that publish a `totals_elsewhere` entry's totals, as the key
+    columns of the grouping (indexed as in `other`): mapped from the entry's `columns`, in
+    order, but for those `fixed` to a value (a period's total has a column of its own)."""
+    for column, value in entry.get("where", {}).items():
+        other = other[other[column] == value]
+    grouping, fixed = entry["groups"], entry.get("fixed", {})
+    mapped = iter(entry.get("columns", [c for c in grouping if c not in fixed]))
+    return pd.DataFrame({c: fixed[c] if c in fixed else other[next(mapped)].to_numpy()
+                         for c in grouping}, index=other.index)
 
 
 def totals_elsewhere(table: Published) -> list[str]:
@@ -143,13 +148,16 @@ def needed_tables(names: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class _Link:
-    """Rows of two tables holding the same count: `rows[i]` of each is one cell."""
+    """Rows of two tables holding the same count, or one holding the sum of the other's:
+    `rows[0][i]` and `rows[1][i]` are a pair."""
     tables: tuple[str, str]
     counts: tuple[str, str]
     rows: tuple[np.ndarray, np.ndarray]
 
 
-def _links(frames: dict[str, pd.DataFrame]) -> list[_Link]:
+def linked_cells(frames: dict[str, pd.DataFrame]) -> list[_Link]:
+    """The cells of `frames` that `same_counts` links: a cell of one table may pair with
+    several of the other, whose sum it is (triangulation's A&E: records and counts)."""
     links = []
     for here, entry in _same_counts():
         there = entry["table"]
@@ -186,7 +194,7 @@ def suppress_tables(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str
     """Each frame (named after its published table) as it may be published. A count two tables
     publish (`same_counts`) is hidden in both where either hides it; then all are suppressed
     again, until they agree (each round hides more, so it ends)."""
-    links = _links(frames)
+    links = linked_cells(frames)
     forced: dict[str, dict[str, np.ndarray]] = {}
     while True:
         out = _suppress_once(frames, threshold, forced)
@@ -235,10 +243,10 @@ def _hide_where_either_hides(out: dict[str, pd.DataFrame], links: list[_Link],
 def publishable_frame(con: duckdb.DuckDBPyConnection, table: Published, threshold: int):
     """The table as it may be published: documented columns only, suppression applied."""
     names = needed_tables([table.name])
-    return _documented(suppress_tables(_read(con, names), threshold)[table.name], table)
+    return _documented(suppress_tables(read_tables(con, names), threshold)[table.name], table)
 
 
-def _read(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, pd.DataFrame]:
+def read_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, pd.DataFrame]:
     return {name: con.execute(f"SELECT * FROM assessment.{name}").df() for name in names}
 
 
@@ -257,7 +265,7 @@ def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path, threshold: int)
     written, dictionary = [], []
     tables = published_tables()
     # suppressed together, once: a table holding another's totals is needed for both
-    safe = suppress_tables(_read(con, [table.name for table in tables]), threshold)
+    safe = suppress_tables(read_tables(con, [table.name for table in tables]), threshold)
     for table in tables:
         frame = _documented(safe[table.name], table)
         path = out_dir / f"{table.name}.csv"

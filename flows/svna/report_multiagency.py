@@ -96,7 +96,7 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
         "label_of": label_of,
         "gaps": _records(safe["partner_data_gaps"]),
         "triangulation_figure": triangulation_figure(
-            _where(frames["triangulation"], geography_level="area"), config.area.name),
+            _where(safe["triangulation"], geography_level="area"), config.area.name),
         "change_figure": change_figure(_where(safe["partner_comparison"],
                                               geography_level="area"), label_of),
         "comparison": _geography_groups(_with_labels(safe["partner_comparison"], label_of)),

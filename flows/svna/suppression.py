@@ -38,7 +38,7 @@ def suppress_small_counts(
     unknown_totals = unknown_totals or {}
     groups = [(positions, key in unknown_totals.get(tuple(grouping), ()))
               for grouping in groupings
-              for key, positions in _positions(frame, grouping).items()]
+              for key, positions in group_positions(frame, grouping).items()]
 
     def hide_a_second(cells: np.ndarray, total_hidden: bool = False) -> bool:
         shown = cells[~hidden[cells] & (counts[cells] > 0)]
@@ -52,7 +52,7 @@ def suppress_small_counts(
         cell_columns, is_total = totals
         flags = is_total.to_numpy(dtype=bool)
         cells_with_total = [(cell[flags[cell]], cell[~flags[cell]])
-                            for cell in _positions(frame, cell_columns).values()]
+                            for cell in group_positions(frame, cell_columns).values()]
     changed = True
     while changed:
         changed = False
@@ -73,7 +73,7 @@ def suppress_small_counts(
     return out
 
 
-def _positions(frame: pd.DataFrame, columns: list[str]) -> dict[tuple, np.ndarray]:
+def group_positions(frame: pd.DataFrame, columns: list[str]) -> dict[tuple, np.ndarray]:
     """Each group's key (a tuple) and row positions, in frame order (the first smallest cell
     goes first)."""
     if frame.empty:
