@@ -192,6 +192,7 @@ VICTIMS_SECOND = [
     person("D15", "PV15", 20, "F"),
     person("NOPE-1", "PVX", 33),          # a victim of no crime in the extract
     person("D20", "PV20", 50),
+    person("D11", "PV11", 35),           # the victim of a crime outside the area
 ]
 SUSPECTS_FIRST = [person("D15", "PS15", 30, outcome_code="")]
 SUSPECTS_SECOND = [
@@ -278,15 +279,16 @@ def test_a_later_delivery_replaces_only_the_crimes_it_names(tmp_path):
 
 
 def crime(con, ref: str, columns: str = "*") -> list[tuple]:
-    return rows_of(con, f"SELECT {columns} FROM marts.fct_offences WHERE crime_reference = ?",
-                   [PSEUDONYM(ref)])
+    """A crime of the extract as classified (in the area or not)."""
+    return rows_of(con, f"SELECT {columns} FROM marts.force_offences_classified "
+                        "WHERE crime_reference = ?", [PSEUDONYM(ref)])
 
 
 def sv_flags(con) -> dict[str, bool]:
     refs = [f"D{i:02d}" for i in range(1, 21)]
     by_pseudonym = {PSEUDONYM(r): r for r in refs}
     return {by_pseudonym[p]: v for p, v in rows_of(
-        con, "SELECT crime_reference, is_serious_violence FROM marts.fct_offences")}
+        con, "SELECT crime_reference, is_serious_violence FROM marts.force_offences_classified")}
 
 
 def test_every_crime_loaded_and_active(off):
@@ -380,7 +382,24 @@ def test_crime_delivered_twice_counts_once_with_its_latest_outcome(off):
     assert crime(off, "D15", "outcome_code, outcome_category") == [("22", "diversion")]
     # 20 crimes D01..D20, D15 once
     assert rows_of(off, "SELECT count(*), count(DISTINCT crime_reference) "
-                        "FROM marts.fct_offences") == [(20, 20)]
+                        "FROM marts.force_offences_classified") == [(20, 20)]
+
+
+def test_the_area_marts_hold_the_area_crimes_and_their_people_only(off):
+    """D11 (Gamma), D12 (no LSOA) and D13 (an LSOA no lookup knows) are classified but not
+    the area's: the 17 others are, and so are their victims and suspects."""
+    outside = {PSEUDONYM(r) for r in ("D11", "D12", "D13")}
+    crimes = {ref for ref, in rows_of(off, "SELECT crime_reference FROM marts.fct_offences")}
+    everything = {ref for ref, in rows_of(
+        off, "SELECT crime_reference FROM marts.force_offences_classified")}
+    assert crimes == everything - outside and len(crimes) == 17
+    assert rows_of(off, "SELECT count(*) FILTER (WHERE in_area), count(*) FILTER (WHERE lad_code "
+                        "IS NULL) FROM marts.fct_offences") == [(17, 0)]
+    people = rows_of(off, "SELECT crime_reference, role, person_id FROM marts.fct_people")
+    classified = rows_of(off, "SELECT crime_reference, role, person_id "
+                              "FROM marts.force_people_classified")
+    assert sorted(people) == sorted(p for p in classified if p[0] in crimes)
+    assert (PSEUDONYM("D11"), "victim", PSEUDONYM("PV11")) in classified
 
 
 def test_victims_and_suspects_delivered_twice_count_once(off):

@@ -255,8 +255,9 @@ def test_an_incremental_model_must_read_one_dataset_alone(tmp_path):
 
 
 def test_models_reading_no_config_are_shared_by_every_area_and_built_alone(tmp_path):
-    """A model is an area's own when it reads cfg.* or meta.headlines, or a model that is; the
-    rest are built once for many areas, and an area then builds only its own."""
+    """A model is an area's own when it reads the area's config (cfg.districts, ...) or
+    meta.headlines, or a model that is; the rest, settings shared by every area included, are
+    built once for many areas, and an area then builds only its own."""
     for layer in models.LAYERS:
         (tmp_path / layer).mkdir()
     files = {
@@ -268,13 +269,18 @@ def test_models_reading_no_config_are_shared_by_every_area_and_built_alone(tmp_p
         "marts/after_flag.sql": "SELECT count(*) AS n FROM {{ ref('flagged') }}",
         "assessment/history.sql": "SELECT count(*) AS n FROM meta.headlines",
         "assessment/from_lookup.sql": "SELECT count(*) AS n FROM {{ ref('lookup') }}",
+        "assessment/youth.sql": "SELECT value AS youth_under FROM cfg.settings "
+                                "WHERE key = 'youth_under'",
     }
     for name, sql in files.items():
         (tmp_path / name).write_text(sql)
-    assert models.shared_models(tmp_path) == ["staging.s", "marts.lookup",
-                                              "assessment.from_lookup"]
+    assert sorted(models.shared_models(tmp_path)) == [
+        "assessment.from_lookup", "assessment.youth", "marts.lookup", "staging.s"]
     shared = warehouse.connect()
-    assert models.run_shared_models(shared, tmp_path) == models.shared_models(tmp_path)
+    assert models.run_shared_models(shared, CONFIG, tmp_path) == models.shared_models(tmp_path)
+    assert shared.execute("SELECT youth_under FROM assessment.youth").fetchall() == [
+        (CONFIG.people.youth_under,)]
+    assert shared.execute("SELECT count(*) FROM cfg.districts").fetchall() == [(0,)]
     area = warehouse.connect()
     area.execute("CREATE SCHEMA staging; CREATE SCHEMA marts; "
                  "CREATE VIEW staging.s AS SELECT 1 AS file_id, 'E07000001' AS lad_code; "

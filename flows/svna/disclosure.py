@@ -50,36 +50,42 @@ def audit(frames: dict[str, pd.DataFrame], threshold: int,
     are) whose range is a single number, or lies below `threshold` (a small count, known to
     be small). `frames` are the tables before suppression, with the same rows."""
     published = published or suppress_tables(frames, threshold)
-    equations = list(_relations(frames))
+    value, shown = _Counts(frames), _Counts(published)
+    equations = _relations(frames, value)
     hidden: dict[Cell, int] = {}
     for cells, _ in equations:
         for cell in cells:
-            table, count, row = cell
             # blank when published: suppressed, or hidden with another count (a share of it)
-            if cell not in hidden and pd.isna(published[table][count].iat[row]) \
-                    and not np.isnan(_value(frames, cell)):
+            if cell not in hidden and np.isnan(shown(cell)) and not np.isnan(value(cell)):
                 hidden[cell] = len(hidden)
     exposures = []
     for component in _components(equations, hidden):
-        exposures += _bounds(component, equations, hidden, frames, published, threshold)
+        exposures += _bounds(component, equations, hidden, value, published, threshold)
     return exposures
 
 
-def _value(frames: dict[str, pd.DataFrame], cell: Cell) -> float:
-    """The true count; NaN where there is none (a blank that is not a suppression)."""
-    table, count, row = cell
-    value = pd.to_numeric(frames[table][count]).iat[row]
-    return np.nan if pd.isna(value) else float(value)
+class _Counts:
+    """A table's counts by cell, NaN where blank; each column read once."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame]):
+        self.frames, self.columns = frames, {}
+
+    def __call__(self, cell: Cell) -> float:
+        table, count, row = cell
+        if (table, count) not in self.columns:
+            self.columns[table, count] = pd.to_numeric(self.frames[table][count]).to_numpy(
+                dtype=float, na_value=np.nan)
+        return self.columns[table, count][row]
 
 
-def _relations(frames: dict[str, pd.DataFrame]):
+def _relations(frames: dict[str, pd.DataFrame], value: _Counts) -> list:
     """(cells with coefficients, constant): sum of coefficient x count = constant, for each
     relation the true counts satisfy."""
     tables = {t.name: t for t in published_tables() if t.suppress and t.name in frames}
 
     def relation(cells: list[tuple[Cell, int]], constant: float = 0.0):
-        cells = [(cell, c) for cell, c in cells if not np.isnan(_value(frames, cell))]
-        if cells and abs(sum(c * _value(frames, cell) for cell, c in cells) - constant) < 1e-9:
+        cells = [(cell, c) for cell, c in cells if not np.isnan(value(cell))]
+        if cells and abs(sum(c * value(cell) for cell, c in cells) - constant) < 1e-9:
             return {cell: c for cell, c in cells}, constant
         return None
 
@@ -92,10 +98,11 @@ def _relations(frames: dict[str, pd.DataFrame]):
         groupings = rule["groups"] if isinstance(rule["groups"][0], list) else [rule["groups"]]
         for count in counts:
             for grouping in groupings:
-                found += _group_relations(frames, name, count, grouping, rule, relation)
+                found += _group_relations(frames, value, name, count, grouping, rule,
+                                          relation)
             if "totals" in rule:
-                (column, value), = rule["totals"]["total_when"].items()
-                is_total = (frame[column] == value).to_numpy()
+                (column, total_value), = rule["totals"]["total_when"].items()
+                is_total = (frame[column] == total_value).to_numpy()
                 for rows in group_positions(frame, rule["totals"]["cells"]).values():
                     found.append(relation([((name, count, int(r)), 1 if is_total[r] else -1)
                                            for r in rows]))
@@ -106,7 +113,7 @@ def _relations(frames: dict[str, pd.DataFrame]):
     return [r for r in found if r is not None]
 
 
-def _group_relations(frames, name, count, grouping, rule, relation):
+def _group_relations(frames, value, name, count, grouping, rule, relation):
     """Each group adds up to its total: a constant, or the cells of the tables publishing it."""
     frame = frames[name]
     elsewhere: dict[tuple, list[tuple[Cell, int]]] = {}
@@ -128,7 +135,7 @@ def _group_relations(frames, name, count, grouping, rule, relation):
         # a lone cell's "known total" would be the cell itself; the months of no period
         # (partner_monthly's blank period) have no published total
         elif len(parts) > 1 and not any(pd.isna(k) for k in key):
-            out.append(relation(parts, np.nansum([_value(frames, cell) for cell, _ in parts])))
+            out.append(relation(parts, np.nansum([value(cell) for cell, _ in parts])))
     return out
 
 
@@ -154,14 +161,14 @@ def _components(equations, hidden: dict[Cell, int]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _bounds(component, equations, hidden, frames, published, threshold) -> list[Exposure]:
+def _bounds(component, equations, hidden, value, published, threshold) -> list[Exposure]:
     cells = sorted({c for i in component for c in equations[i][0] if c in hidden},
                    key=hidden.get)
     column = {cell: j for j, cell in enumerate(cells)}
     rows, cols, data, rhs = [], [], [], []
     for k, i in enumerate(component):
         coefficients, constant = equations[i]
-        rhs.append(constant - sum(c * _value(frames, cell) for cell, c in coefficients.items()
+        rhs.append(constant - sum(c * value(cell) for cell, c in coefficients.items()
                                   if cell not in hidden))
         for cell, c in coefficients.items():
             if cell in hidden:
@@ -178,13 +185,13 @@ def _bounds(component, equations, hidden, frames, published, threshold) -> list[
         if low.status != 0 or high.status != 0:  # unbounded: nothing to learn
             continue
         lowest, highest = low.fun, -high.fun
-        value = _value(frames, cell)
+        true = value(cell)
         exact = highest - lowest < 1 - 1e-6
-        if value > 0 and (exact or highest < threshold - 1e-6):  # a known 0 is nobody
+        if true > 0 and (exact or highest < threshold - 1e-6):  # a known 0 is nobody
             table, count, row = cell
             labels = {c: v for c, v in published[table].iloc[row].items()
                       if isinstance(v, str) and not c.endswith("_suppressed")}
-            out.append(Exposure(table, count, labels, int(value), exact,
+            out.append(Exposure(table, count, labels, int(true), exact,
                                 round(lowest, 6), round(highest, 6)))
     return out
 

@@ -147,7 +147,7 @@ def needed_tables(names: list[str]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Link:
+class Link:
     """Rows of two tables holding the same count, or one holding the sum of the other's:
     `rows[0][i]` and `rows[1][i]` are a pair."""
     tables: tuple[str, str]
@@ -155,7 +155,7 @@ class _Link:
     rows: tuple[np.ndarray, np.ndarray]
 
 
-def linked_cells(frames: dict[str, pd.DataFrame]) -> list[_Link]:
+def linked_cells(frames: dict[str, pd.DataFrame]) -> list[Link]:
     """The cells of `frames` that `same_counts` links: a cell of one table may pair with
     several of the other, whose sum it is (triangulation's A&E: records and counts)."""
     links = []
@@ -185,7 +185,7 @@ def linked_cells(frames: dict[str, pd.DataFrame]) -> list[_Link]:
                                              for template in entry["match"].values()), [])]
         if pairs:
             rows = np.array(pairs).T
-            links.append(_Link((here.name, there), (count_here, entry["count"]),
+            links.append(Link((here.name, there), (count_here, entry["count"]),
                                (rows[0], rows[1])))
     return links
 
@@ -221,7 +221,7 @@ def _suppress_once(frames: dict[str, pd.DataFrame], threshold: int,
     return {name: suppress(name) for name in frames}
 
 
-def _hide_where_either_hides(out: dict[str, pd.DataFrame], links: list[_Link],
+def _hide_where_either_hides(out: dict[str, pd.DataFrame], links: list[Link],
                              forced: dict[str, dict[str, np.ndarray]]) -> bool:
     """Force, into each table, the linked cells the other hides and it shows; whether any."""
     grown = False

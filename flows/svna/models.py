@@ -12,9 +12,11 @@ incremental or merge models it grows with) through changed() instead of ref(): w
 sources have only gained files since it was built, and its other inputs are as they were, it
 replaces just the keys found in the new files' rows. Anything else rebuilds it whole.
 
-A model that reads no config (cfg.*) nor the area's headline history, itself or through the
-models it refers to, is the same for every area: with many areas it is built once, in the
-shared warehouse (run_shared_models), and each area reads it from there."""
+A model that reads none of an area's own config (its name, districts and interventions) nor
+its headline history, itself or through the models it refers to, is the same for every area:
+with many areas it is built once, in the shared warehouse (run_shared_models), and each area
+reads it from there. The other settings (cfg.settings, the definition, age bands) are the same
+for every area of a config."""
 
 from __future__ import annotations
 
@@ -39,7 +41,8 @@ log = logging.getLogger(__name__)
 
 LAYERS = ("staging", "marts", "assessment")
 # what makes a model an area's own rather than shared by every area
-AREA_INPUTS = re.compile(r"\bcfg\.|\bmeta\.headlines\b")
+AREA_INPUTS = re.compile(
+    r"\bcfg\.(area|districts|interventions|intervention_units)\b|\bmeta\.headlines\b")
 # tables a merge model would read without ref(), so unseen by its check of what changed
 OUTSIDE_REFS = re.compile(r"\b(cfg|seeds|meta|raw)\.")
 
@@ -191,11 +194,15 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
                           null_handling="special")
 
 
-def load_config_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+def load_config_tables(con: duckdb.DuckDBPyConnection, config: Config,
+                       with_area: bool = True) -> None:
+    """The config as cfg.* tables; `with_area` False leaves the area's own (its name,
+    districts and interventions) empty: the shared warehouse of many areas has none."""
     con.execute((SQL_DIR / "meta" / "config.sql").read_text(encoding="utf-8"))
-    con.execute("INSERT INTO cfg.area VALUES (?, ?)", [config.area.name, config.area.slug])
-    insert_rows(con, "cfg.districts",
-                [[code, i] for i, code in enumerate(config.area.districts)])
+    if with_area:
+        con.execute("INSERT INTO cfg.area VALUES (?, ?)", [config.area.name, config.area.slug])
+        insert_rows(con, "cfg.districts",
+                    [[code, i] for i, code in enumerate(config.area.districts)])
     sv, people = config.serious_violence, config.people
     insert_rows(con, "cfg.settings", [
         ["suppression_threshold", config.suppression.threshold],
@@ -214,7 +221,8 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     insert_rows(con, "cfg.age_bands", [
         [low, high - 1 if high else None, f"{low}-{high - 1}" if high else f"{low}+"]
         for low, high in zip(bounds, bounds[1:] + [None], strict=True)])
-    load_intervention_tables(con, config)
+    load_intervention_tables(con, config if with_area else config.model_copy(
+        update={"interventions": []}))
 
 
 def load_intervention_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -273,10 +281,12 @@ def run_models(con: duckdb.DuckDBPyConnection, config: Config, sql_dir: Path = S
     return _run(con, sql_dir, "own" if shared_built else "all")
 
 
-def run_shared_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """The models that are the same for every area (staging, lookups, the force extract's
-    latest deliveries, stop and search placed), built once in the shared warehouse instead
-    of once per area. Returns the tables built, in order."""
+def run_shared_models(con: duckdb.DuckDBPyConnection, config: Config,
+                      sql_dir: Path = SQL_DIR) -> list[str]:
+    """The models that are the same for every area of `config` (staging, lookups, the force
+    extract's latest deliveries and their classification, stop and search placed), built
+    once in the shared warehouse instead of once per area. Returns the tables built."""
+    load_config_tables(con, config, with_area=False)
     return _run(con, sql_dir, "shared")
 
 

@@ -468,7 +468,7 @@ def _refresh_areas(config: Config, run_id: str | None, force: bool, stage_runner
             fingerprint, unchanged = _ingest_and_validate(con, config, run_id, stage, result,
                                                           force)
             if not unchanged:
-                stage("shared models", models.run_shared_models, con)
+                stage("shared models", models.run_shared_models, con, config)
                 write_validation_report(con, work / "validation", datasets_mod.load_datasets(),
                                         run_id, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
         finally:

@@ -151,7 +151,7 @@ def _person_level_tables() -> list[str]:
     return [t.name for t in published_tables() if t.suppress and t.name in ASSESSMENT_TABLES]
 
 
-def suppressed_frames(frames: dict[str, pd.DataFrame], threshold: int
+def _suppressed_frames(frames: dict[str, pd.DataFrame], threshold: int
                       ) -> dict[str, pd.DataFrame]:
     """The person-level tables as the exports publish them: suppressed together, since a
     count that two tables publish must be hidden in both."""
@@ -1593,7 +1593,7 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
     comparison = _comparison(frames["period_comparison"])
     concentration = _one_row(frames["concentration_summary"])
     deprivation, outcomes = frames["deprivation"], frames["outcomes"]
-    safe = suppressed_frames(frames, threshold)
+    safe = _suppressed_frames(frames, threshold)
     stop_search = _stop_search(frames["stop_search"], safe["stop_search"], threshold)
     objects = next((d["rows"] for d in (_area(stop_search) or {"dimensions": []})["dimensions"]
                     if d["name"] == "Object of search"), [])

@@ -12,7 +12,7 @@ latest_band AS (
     SELECT person_id, arg_max(age_band, event_date) AS age_band
     FROM (SELECT person_id, age_band, event_date FROM {{ ref('fct_partner_records') }}
           UNION ALL
-          SELECT person_id, age_band, recorded_date FROM {{ ref('fct_people') }})
+          SELECT person_id, age_band, recorded_date FROM {{ ref('force_people_classified') }})
     WHERE person_id IS NOT NULL AND age_band IS NOT NULL
     GROUP BY person_id
 )

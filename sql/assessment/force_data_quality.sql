@@ -1,9 +1,9 @@
 -- What the force extract could not tell us, with counts.
-WITH o AS (SELECT * FROM {{ ref('fct_offences') }}),
-p AS (SELECT * FROM {{ ref('fct_people') }})
+WITH o AS (SELECT * FROM {{ ref('force_offences_classified') }}),
+p AS (SELECT * FROM {{ ref('force_people_classified') }})
 SELECT check_order, measure, value::BIGINT AS value, detail FROM (VALUES
     (1, 'Crimes in the extract (latest version of each)', (SELECT count(*) FROM o), NULL),
-    (2, 'Crimes placed in the area', (SELECT count(*) FROM o WHERE in_area), NULL),
+    (2, 'Crimes placed in the area', (SELECT count(*) FROM {{ ref('fct_offences') }}), NULL),
     (3, 'Crimes with no LSOA', (SELECT count(*) FROM o WHERE placement = 'no_lsoa'),
         'Not counted in any district'),
     (4, 'Crimes whose LSOA code the lookups could not place',

@@ -23,7 +23,7 @@ attendances AS (
     FROM {{ ref('fct_partner_records') }} AS r, {{ ref('partner_reporting_period') }} AS w
     WHERE r.source = 'ae_assaults' AND r.in_area AND r.lsoa21_code IS NOT NULL
       AND r.month BETWEEN w.latest_12_start AND w.latest_month
-      AND EXISTS (SELECT 1 FROM {{ ref('fct_offences') }})
+      AND EXISTS (SELECT 1 FROM {{ ref('force_offences_classified') }})
 ),
 long AS (
     SELECT 'All' AS dimension, 'All attendances' AS value, matched FROM attendances

@@ -3,7 +3,7 @@
 -- were any (intervention_series fills the zeros). A repeated police.uk Crime ID counts once;
 -- 'all_crime' leaves out anti-social behaviour, which is not a crime.
 WITH youth_victim_crimes AS (
-    SELECT DISTINCT crime_reference FROM {{ ref('fct_people') }} WHERE role = 'victim' AND is_youth
+    SELECT DISTINCT crime_reference FROM {{ ref('force_people_classified') }} WHERE role = 'victim' AND is_youth
 ),
 events AS (
     SELECT 'serious_violence' AS measure, lsoa21_code, month
@@ -15,11 +15,11 @@ events AS (
     WHERE NOT is_duplicate AND crime_type <> 'Anti-social behaviour'
     UNION ALL
     SELECT 'knife_enabled', lsoa21_code, month
-    FROM {{ ref('fct_offences') }}
+    FROM {{ ref('force_offences_classified') }}
     WHERE is_knife_serious_violence
     UNION ALL
     SELECT 'youth_serious_violence', lsoa21_code, month
-    FROM {{ ref('fct_offences') }}
+    FROM {{ ref('force_offences_classified') }}
     WHERE is_serious_violence
       AND crime_reference IN (SELECT crime_reference FROM youth_victim_crimes)
     UNION ALL

@@ -1,45 +1,14 @@
--- One row per crime of the force extract (its latest delivery: force_offences_latest), placed
--- in an LSOA and district, classified by the configured serious violence definition.
-WITH flags AS (
-    SELECT
-        max(CASE WHEN key = 'sv_knife_or_firearm_flagged' THEN value END) = 1 AS flagged_counts,
-        max(CASE WHEN key = 'sv_domestic_abuse' THEN value END) = 1 AS domestic_abuse_counts
-    FROM cfg.settings
-)
+-- The force extract's crimes placed in the area (force_offences_classified), with their
+-- district: what the assessment counts. Counts over the whole extract (its months, its data
+-- quality) read force_offences_classified; with many areas, a small area reads few rows.
 SELECT
-    o.crime_reference,
-    o.recorded_date,
-    strftime(o.recorded_date, '%Y-%m')                      AS month,
-    o.committed_from,
-    hour(o.committed_from)                                  AS hour_of_day,
-    isodow(o.committed_from)                                AS day_of_week,  -- 1 = Monday
-    o.offence_code,
-    coalesce(c.description, o.offence_description)          AS offence_description,
-    coalesce(c.offence_group, 'unknown')                    AS offence_group,
-    o.knife,
-    o.firearm,
-    o.domestic_abuse,
-    sv.counted                                              AS is_serious_violence,
-    coalesce(c.offence_group = 'homicide', false)           AS is_homicide,
-    -- the Home Office headline measure: serious violence involving a knife or sharp instrument
-    sv.counted AND o.knife                                  AS is_knife_serious_violence,
-    m.lsoa21_code,
+    o.crime_reference, o.recorded_date, o.month, o.committed_from, o.hour_of_day,
+    o.day_of_week, o.offence_code, o.offence_description, o.offence_group, o.knife, o.firearm,
+    o.domestic_abuse, o.is_serious_violence, o.is_homicide, o.is_knife_serious_violence,
+    o.lsoa21_code,
     l.lad_code,
     l.lad_name,
-    coalesce(l.in_area, false)                              AS in_area,
-    CASE WHEN o.lsoa_code IS NULL THEN 'no_lsoa'
-         WHEN m.lsoa21_code IS NULL THEN 'unplaced_code'
-         ELSE 'placed' END                                  AS placement,
-    o.outcome_code,
-    coalesce(oc.category, 'unknown')                        AS outcome_category,
-    o.outcome_date
-FROM {{ ref('force_offences_latest') }} AS o
-CROSS JOIN flags AS f
-LEFT JOIN {{ ref('offence_codes') }} AS c ON c.code = o.offence_code
-CROSS JOIN LATERAL (SELECT
-    (coalesce(c.serious_violence, false) OR (f.flagged_counts AND (o.knife OR o.firearm)))
-    AND NOT coalesce(c.excluded, false)
-    AND (f.domestic_abuse_counts OR NOT o.domestic_abuse) AS counted) AS sv
-LEFT JOIN {{ ref('lsoa_code_map') }} AS m ON m.lsoa_code = o.lsoa_code
-LEFT JOIN {{ ref('dim_lsoa') }} AS l ON l.lsoa21_code = m.lsoa21_code
-LEFT JOIN seeds.ho_outcome_codes AS oc ON oc.code = o.outcome_code
+    l.in_area,
+    o.placement, o.outcome_code, o.outcome_category, o.outcome_date
+FROM {{ ref('force_offences_classified') }} AS o
+JOIN {{ ref('dim_lsoa') }} AS l ON l.lsoa21_code = o.lsoa21_code AND l.in_area

@@ -1,30 +1,11 @@
--- Victims and suspects (one row per person per crime, latest delivery: force_people_latest),
--- with their crime's date, place and classification, age band and ethnic group. A suspect's
--- outcome is their own where recorded, else the crime's.
+-- Victims and suspects of the crimes placed in the area (force_people_classified), with
+-- their crime's district. Counts over the whole extract read force_people_classified.
 SELECT
-    p.role,
-    p.crime_reference,
-    p.person_id,
-    p.age,
-    b.label                                                      AS age_band,
-    p.age < (SELECT value FROM cfg.settings WHERE key = 'youth_under') AS is_youth,
-    p.sex,
-    p.ethnicity,
-    coalesce(e.broad_group, CASE WHEN p.ethnicity IS NULL THEN 'Not recorded' ELSE 'Unknown code' END)
-                                                                 AS ethnic_group,
-    p.repeat_flag,
-    o.crime_reference IS NOT NULL                                AS linked,
-    o.recorded_date,
-    o.month,
-    o.offence_group,
-    o.is_serious_violence,
-    o.is_knife_serious_violence,
-    o.lad_code,
-    o.in_area,
-    coalesce(p.own_outcome, o.outcome_code)                      AS outcome_code,
-    coalesce(oc.category, 'unknown')                             AS outcome_category
-FROM {{ ref('force_people_latest') }} AS p
-LEFT JOIN {{ ref('fct_offences') }} AS o USING (crime_reference)
-LEFT JOIN cfg.age_bands AS b ON p.age BETWEEN b.lower_age AND coalesce(b.upper_age, 1000)
-LEFT JOIN seeds.ethnicity_codes AS e ON e.code = p.ethnicity
-LEFT JOIN seeds.ho_outcome_codes AS oc ON oc.code = coalesce(p.own_outcome, o.outcome_code)
+    p.role, p.crime_reference, p.person_id, p.age, p.age_band, p.is_youth, p.sex,
+    p.ethnicity, p.ethnic_group, p.repeat_flag, p.linked, p.recorded_date, p.month,
+    p.offence_group, p.is_serious_violence, p.is_knife_serious_violence,
+    l.lad_code,
+    l.in_area,
+    p.outcome_code, p.outcome_category
+FROM {{ ref('force_people_classified') }} AS p
+JOIN {{ ref('dim_lsoa') }} AS l ON l.lsoa21_code = p.lsoa21_code AND l.in_area

@@ -2,7 +2,7 @@
 WITH bounds AS (
     SELECT min(date_trunc('month', recorded_date))::DATE AS first_month,
            max(date_trunc('month', recorded_date))::DATE AS latest_month
-    FROM {{ ref('fct_offences') }}
+    FROM {{ ref('force_offences_classified') }}
 )
 SELECT
     strftime(first_month, '%Y-%m')                       AS first_month,
