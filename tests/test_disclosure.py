@@ -55,3 +55,31 @@ def test_districts_add_up_to_the_area():
     assert [(e.row["geography_code"], e.row["value"], e.exact) for e in exposed] == [
         ("Area", "Firearms", True), ("Area", "Drugs", True)]
 
+
+
+def test_a_small_count_the_relations_pin_down_together_is_freed():
+    """LSOAs add up to their district and to their deprivation decile. Greedy suppression
+    hides each line's second cell, yet Northam's two hidden LSOAs both lie in decile 1: its 17
+    less their 16 (Northam's 26 less the 10 shown) gives L04's 1 back."""
+    hotspots = pd.DataFrame({
+        "lsoa21_code": ["L01", "L02", "L03", "L04", "L05", "L06"],
+        "lad_code": ["E07000001"] * 3 + ["E07000002"] * 3,
+        "imd_decile": [1, 1, 2, 1, 2, 2], "events": [6, 10, 10, 1, 8, 1],
+        "source": "ae_assaults", "rank_in_source": range(1, 7)})
+    frames = {name: NOT_BUILT for name in exports.needed_tables(["partner_hotspots"])}
+    frames["partner_hotspots"] = hotspots
+    greedy = exports.suppress_for_publication(
+        hotspots, exports.published_table("partner_hotspots"), 5, frames)
+    # the 1s first; deciles 1 and 2 take L01 (6) and L05 (8); Northam then takes L02 (10)
+    assert list(greedy.loc[greedy["events_suppressed"] == "yes", "lsoa21_code"]) == [
+        "L01", "L02", "L04", "L05", "L06"]
+    exposed = disclosure.audit(frames, 5, {**frames, "partner_hotspots": greedy})
+    assert [(e.row["lsoa21_code"], e.value, e.exact, e.small) for e in exposed] == [
+        ("L04", 1, True, True)]
+    # published: L03 (10, shown beside L04 in the source's total) hides first, and Northam
+    # takes L01: the hidden cells form a cycle, along which L04 and L06 can be 0 to 2
+    safe = exports.suppress_tables(frames, 5)["partner_hotspots"]
+    assert list(safe.loc[safe["events_suppressed"] == "yes", "lsoa21_code"]) == [
+        "L01", "L03", "L04", "L06"]
+    assert [(e.row["lsoa21_code"], e.low, e.high, e.exact)
+            for e in disclosure.audit(frames, 5)] == [("L04", 0, 2, False), ("L06", 0, 2, False)]

@@ -585,11 +585,15 @@ def test_published_hotspots(con):
     # total, published in partner_comparison):
     #   police.uk: N2 3, S1 3 hidden; N2 alone in Northam beside N1 12 -> N1 too
     #   A&E: N4 3, N6 1 (two in Northam), S2 4, S3 2, S4 2, S5 3, S6 3
-    #   hospital: S3 4 alone in the source -> N2 7 too (each alone in its district with
-    #   zeros beside it: nothing further to hide)
+    #   hospital: S3 4 alone in the source -> N2 7 too; each alone in its district, so a
+    #   zero beside each hides (N1, S1), and N3, a zero alone with N2 in decile 2
+    #   police.uk's S1, alone in Southby, likewise hides S2 (0), then N4 (0) in decile 3
     #   probation: all five (2 and 3 each)
     assert hidden_cells(frame, "events", "source", "lsoa21_code") == {
         ("police_uk", N[1]), ("police_uk", N[2]), ("police_uk", S[1]),
+        ("police_uk", N[4]), ("police_uk", S[2]),
+        ("hospital_admissions", N[1]), ("hospital_admissions", N[3]),
+        ("hospital_admissions", S[1]),
         ("ae_assaults", N[4]), ("ae_assaults", N[6]), ("ae_assaults", S[2]),
         ("ae_assaults", S[3]), ("ae_assaults", S[4]), ("ae_assaults", S[5]),
         ("ae_assaults", S[6]),

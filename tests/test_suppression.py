@@ -120,22 +120,32 @@ def test_a_small_denominator_of_suspects_is_hidden():
 
 
 def test_a_headline_hidden_in_the_table_it_comes_from_is_hidden():
-    # an area's 30 records, 3 of them in one district and none in the other: the 3 can only
-    # be protected by hiding the area's 30 (no other district to hide)
-    geo = pd.DataFrame({"geography_level": ["area", "district", "district"],
-                        "geography_code": ["Area", "E07000001", "E07000002"],
-                        "geography_name": ["Area", "North", "South"], "geography_order": [0, 1, 2],
+    # an area's 30 records, 3 of them in its one district (the rest placed in none): the 3
+    # can only be protected by hiding the area's 30
+    geo = pd.DataFrame({"geography_level": ["area", "district"],
+                        "geography_code": ["Area", "E07000001"],
+                        "geography_name": ["Area", "North"], "geography_order": [0, 1],
                         "source": "ae_assaults"})
-    rates = geo.assign(violence=[30, 3, 0], period="2024-01 to 2024-12", population=1000,
+    rates = geo.assign(violence=[30, 3], period="2024-01 to 2024-12", population=1000,
                        rate_per_1000=0.0, ci_lower=0.0, ci_upper=0.0)
-    comparison = geo.assign(latest_12=[30, 3, 0], previous_12=[40, 20, 20], pct_change=0.0,
+    comparison = geo.assign(latest_12=[30, 3], previous_12=[40, 20], pct_change=0.0,
                             ratio=1.0, ratio_ci_lower=0.5, ratio_ci_upper=2.0)
     headline = pd.DataFrame({"measure": ["partner_ae_assaults"], "events": [30],
                              "value": [30.0], "ci_lower": [20.0], "ci_upper": [40.0]})
     out = suppress_tables({"partner_rates": rates, "partner_comparison": comparison,
                            "headlines": headline, "since_last": headline.assign(change=1.0),
                            "hidden_violence": pd.DataFrame()}, 5)  # not built: no A&E data
-    assert out["partner_rates"]["violence_suppressed"].tolist() == ["yes", "yes", ""]
+    assert out["partner_rates"]["violence_suppressed"].tolist() == ["yes", "yes"]
     assert out["headlines"]["events_suppressed"].tolist() == ["yes"]
     assert out["since_last"]["events_suppressed"].tolist() == ["yes"]
     assert out["headlines"]["value"].isna().all()
+
+
+def test_a_lone_count_hides_a_zero_beside_it():
+    """Decile 1 hides Eastby's 6 to protect Westby's 1; Eastby's only other LSOA has none, so
+    the 6 would be Eastby's whole total (and 7 - 6 give the 1 back): its 0 is hidden too."""
+    lsoas = pd.DataFrame({"lad": ["East", "East", "West", "West", "West"],
+                          "decile": [1, 2, 1, 2, 2], "n": [6, 0, 1, 8, 4]})
+    out = suppress_small_counts(lsoas, "n", 5, [["lad"], ["decile"]])
+    assert out["n_suppressed"].tolist() == ["yes"] * 5
+    assert out["n"].isna().all()

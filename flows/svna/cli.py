@@ -101,7 +101,7 @@ def _status(config_path: Path, base_dir: Path, max_lag: int, as_json: bool) -> i
 
 
 def _audit(config_path: Path, base_dir: Path, threshold: int | None) -> int:
-    """Exit code 1 when a hidden count can be worked out exactly."""
+    """Exit code 1 when a small hidden count can be worked out exactly."""
     from svna import disclosure
     from svna.config import load_config
 
@@ -109,7 +109,8 @@ def _audit(config_path: Path, base_dir: Path, threshold: int | None) -> int:
     threshold = threshold or config.suppression.threshold
     found = disclosure.audit_published(config, threshold)
     print(disclosure.render(found, threshold), end="")
-    return 1 if any(e.exact for exposures in found.values() for e in exposures) else 0
+    return 1 if any(e.exact and e.small for exposures in found.values() for e in exposures) \
+        else 0
 
 
 def _run(config_path: Path, base_dir: Path, use_prefect: bool, force: bool,

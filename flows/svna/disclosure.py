@@ -2,7 +2,8 @@
 most it can be given every count shown and every relation schema.yml declares between them
 (a group adds up to its total, districts to their area, a total or a count published in
 another table). Suppression hides cells relation by relation; this checks the relations
-together, by linear programming, as an attacker with all the tables would.
+together, by linear programming, as an attacker with all the tables would (`svna audit`).
+`cells_to_hide`, its fast linear-algebra cousin, lets suppression free what they pin down.
 
 A group's total counts as known (as suppression assumes) unless another table publishes it
 (`totals_elsewhere`): then it is that table's cell, shown or hidden; but not a lone cell's,
@@ -34,11 +35,13 @@ Cell = tuple[str, str, int]  # table, count column, row position
 @dataclass(frozen=True)
 class Exposure:
     """A hidden count an attacker can narrow to [low, high]: to one number (`exact`), or
-    below the threshold (known to be small)."""
+    below the threshold (known to be small). A count from the threshold up is hidden only to
+    protect others: worked out, it discloses nothing by itself (`small` says which)."""
     table: str
     count: str
     row: dict
     value: int
+    small: bool
     exact: bool
     low: float
     high: float
@@ -50,18 +53,24 @@ def audit(frames: dict[str, pd.DataFrame], threshold: int,
     are) whose range is a single number, or lies below `threshold` (a small count, known to
     be small). `frames` are the tables before suppression, with the same rows."""
     published = published or suppress_tables(frames, threshold)
-    value, shown = _Counts(frames), _Counts(published)
+    value = _Counts(frames)
     equations = _relations(frames, value)
-    hidden: dict[Cell, int] = {}
-    for cells, _ in equations:
-        for cell in cells:
-            # blank when published: suppressed, or hidden with another count (a share of it)
-            if cell not in hidden and np.isnan(shown(cell)) and not np.isnan(value(cell)):
-                hidden[cell] = len(hidden)
+    hidden = _hidden(equations, value, _Counts(published))
     exposures = []
     for component in _components(equations, hidden):
         exposures += _bounds(component, equations, hidden, value, published, threshold)
     return exposures
+
+
+def _hidden(equations, value: _Counts, shown: _Counts) -> dict[Cell, int]:
+    """The cells of the relations blank when published (suppressed, or hidden with another
+    count as a share of it), numbered."""
+    hidden: dict[Cell, int] = {}
+    for cells, _ in equations:
+        for cell in cells:
+            if cell not in hidden and np.isnan(shown(cell)) and not np.isnan(value(cell)):
+                hidden[cell] = len(hidden)
+    return hidden
 
 
 class _Counts:
@@ -161,7 +170,8 @@ def _components(equations, hidden: dict[Cell, int]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _bounds(component, equations, hidden, value, published, threshold) -> list[Exposure]:
+def _system(component, equations, hidden, value) -> tuple[list[Cell], csr_matrix, list]:
+    """A component's hidden cells, and its equations over them (the shown cells moved right)."""
     cells = sorted({c for i in component for c in equations[i][0] if c in hidden},
                    key=hidden.get)
     column = {cell: j for j, cell in enumerate(cells)}
@@ -175,7 +185,36 @@ def _bounds(component, equations, hidden, value, published, threshold) -> list[E
                 rows.append(k)
                 cols.append(column[cell])
                 data.append(c)
-    matrix = csr_matrix((data, (rows, cols)), shape=(len(component), len(cells)))
+    return cells, csr_matrix((data, (rows, cols)), shape=(len(component), len(cells))), rhs
+
+
+def cells_to_hide(frames: dict[str, pd.DataFrame], published: dict[str, pd.DataFrame],
+                  threshold: int) -> set[Cell]:
+    """For each small hidden count the relations pin down (linear algebra: the check
+    suppression can afford every run, where `audit` solves linear programs), the smallest
+    count shown beside it in one of them: hiding it frees the first. Empty when nothing is
+    pinned, or nothing beside a pinned count is left to hide (`svna audit` reports those)."""
+    value = _Counts(frames)
+    equations = _relations(frames, value)
+    hidden = _hidden(equations, value, _Counts(published))
+    out = set()
+    for component in _components(equations, hidden):
+        cells, matrix, _ = _system(component, equations, hidden, value)
+        dense = matrix.toarray()
+        _, singular, vt = np.linalg.svd(dense)
+        rank = int((singular > 1e-9 * max(singular.max(initial=0), 1)).sum())
+        free = vt[rank:].T  # the directions the hidden counts can move in together
+        for j in np.flatnonzero(np.abs(free).sum(axis=1) < 1e-9):
+            if 0 < value(cells[j]) < threshold:  # a larger one hid only to protect others
+                beside = [c for i in component if cells[j] in equations[i][0]
+                          for c in equations[i][0] if c not in hidden and value(c) > 0]
+                if beside:
+                    out.add(min(beside, key=value))
+    return out
+
+
+def _bounds(component, equations, hidden, value, published, threshold) -> list[Exposure]:
+    cells, matrix, rhs = _system(component, equations, hidden, value)
     out = []
     for j, cell in enumerate(cells):
         objective = np.zeros(len(cells))
@@ -191,7 +230,7 @@ def _bounds(component, equations, hidden, value, published, threshold) -> list[E
             table, count, row = cell
             labels = {c: v for c, v in published[table].iloc[row].items()
                       if isinstance(v, str) and not c.endswith("_suppressed")}
-            out.append(Exposure(table, count, labels, int(true), exact,
+            out.append(Exposure(table, count, labels, int(true), true < threshold, exact,
                                 round(lowest, 6), round(highest, 6)))
     return out
 
@@ -216,10 +255,12 @@ def audit_published(config: Config, threshold: int) -> dict[str, list[Exposure]]
 def render(found: dict[str, list[Exposure]], threshold: int) -> str:
     lines = []
     for area, exposures in found.items():
-        exact = [e for e in exposures if e.exact]
-        lines.append(f"{area}: {len(exact)} hidden count(s) can be worked out exactly at "
-                     f"threshold {threshold}; {len(exposures) - len(exact)} narrowed to below "
-                     "it (known to be small, not which)")
+        exact = [e for e in exposures if e.exact and e.small]
+        larger = sum(e.exact and not e.small for e in exposures)
+        lines.append(f"{area}: {len(exact)} small hidden count(s) can be worked out exactly at "
+                     f"threshold {threshold}; {larger} larger one(s) hidden to protect others "
+                     f"can; {sum(not e.exact for e in exposures)} narrowed to below the "
+                     "threshold (known to be small, not which)")
         lines += [f"  {e.table}.{e.count} = {e.value}: "
                   + ", ".join(f"{k} {v}" for k, v in e.row.items()) for e in exact]
     return "\n".join(lines) + "\n"

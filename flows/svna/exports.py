@@ -192,14 +192,24 @@ def linked_cells(frames: dict[str, pd.DataFrame]) -> list[Link]:
 
 def suppress_tables(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:
     """Each frame (named after its published table) as it may be published. A count two tables
-    publish (`same_counts`) is hidden in both where either hides it; then all are suppressed
-    again, until they agree (each round hides more, so it ends)."""
+    publish (`same_counts`) is hidden in both where either hides it; a small hidden count
+    the relations between all the tables pin down is freed by hiding one beside it
+    (`disclosure.cells_to_hide`); then all are suppressed again, until nothing changes (each
+    round hides more, so it ends)."""
+    from svna.disclosure import cells_to_hide  # it reads the relations this module declares
+
     links = linked_cells(frames)
     forced: dict[str, dict[str, np.ndarray]] = {}
     while True:
         out = _suppress_once(frames, threshold, forced)
-        if not _hide_where_either_hides(out, links, forced):
+        if _hide_where_either_hides(out, links, forced):
+            continue
+        extra = cells_to_hide(frames, out, threshold)
+        if not extra:
             return out
+        for name, count, row in extra:
+            forced.setdefault(name, {}).setdefault(
+                count, np.zeros(len(frames[name]), dtype=bool))[row] = True
 
 
 def _suppress_once(frames: dict[str, pd.DataFrame], threshold: int,

@@ -17,7 +17,7 @@ def suppress_small_counts(
     """Blank counts 1..threshold-1, and the cells flagged in `also_hidden` (whatever their
     count: one that would give a small difference away); then, until nothing changes, wherever
     a set of cells that adds up to a known total has exactly one hidden cell, hide its smallest
-    other non-zero one.
+    other non-zero one (a zero if it has none: else the one count would be the total).
 
     Cells add up within each group of `group_columns` (its total is published or derivable;
     give a list of such column lists when a table adds up in several directions) and, with
@@ -41,9 +41,13 @@ def suppress_small_counts(
               for key, positions in group_positions(frame, grouping).items()]
 
     def hide_a_second(cells: np.ndarray, total_hidden: bool = False) -> bool:
-        shown = cells[~hidden[cells] & (counts[cells] > 0)]
-        if np.count_nonzero(hidden[cells]) + total_hidden != 1 or shown.size == 0:
+        if np.count_nonzero(hidden[cells]) + total_hidden != 1:
             return False
+        shown = cells[~hidden[cells] & (counts[cells] > 0)]
+        if shown.size == 0:  # a lone count would be its group's total: a zero goes instead
+            shown = cells[~hidden[cells] & (counts[cells] == 0)][:1]
+            if shown.size == 0:
+                return False
         hidden[shown[np.argmin(counts[shown])]] = True
         return True
 
