@@ -53,24 +53,30 @@ def audit(frames: dict[str, pd.DataFrame], threshold: int,
     are) whose range is a single number, or lies below `threshold` (a small count, known to
     be small). `frames` are the tables before suppression, with the same rows."""
     published = published or suppress_tables(frames, threshold)
-    value = _Counts(frames)
-    equations = _relations(frames, value)
-    hidden = _hidden(equations, value, _Counts(published))
+    relations = Relations(frames)
+    hidden = relations.hidden(published)
     exposures = []
-    for component in _components(equations, hidden):
-        exposures += _bounds(component, equations, hidden, value, published, threshold)
+    for component in _components(relations.equations, hidden):
+        exposures += _bounds(component, relations.equations, hidden, relations.value, published,
+                             threshold)
     return exposures
 
 
-def _hidden(equations, value: _Counts, shown: _Counts) -> dict[Cell, int]:
-    """The cells of the relations blank when published (suppressed, or hidden with another
-    count as a share of it), numbered."""
-    hidden: dict[Cell, int] = {}
-    for cells, _ in equations:
-        for cell in cells:
-            if cell not in hidden and np.isnan(shown(cell)) and not np.isnan(value(cell)):
-                hidden[cell] = len(hidden)
-    return hidden
+class Relations:
+    """Every declared relation the true counts of `frames` keep, built once (suppression asks
+    again after each round of hiding)."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame]):
+        self.value = _Counts(frames)
+        self.equations = _relations(frames, self.value)
+        self.cells = list(dict.fromkeys(c for cells, _ in self.equations for c in cells))
+
+    def hidden(self, published: dict[str, pd.DataFrame]) -> dict[Cell, int]:
+        """The cells blank when published (suppressed, or hidden with another count as a share
+        of it), numbered."""
+        shown = _Counts(published)
+        blank = [c for c in self.cells if np.isnan(shown(c)) and not np.isnan(self.value(c))]
+        return {cell: i for i, cell in enumerate(blank)}
 
 
 class _Counts:
@@ -188,15 +194,14 @@ def _system(component, equations, hidden, value) -> tuple[list[Cell], csr_matrix
     return cells, csr_matrix((data, (rows, cols)), shape=(len(component), len(cells))), rhs
 
 
-def cells_to_hide(frames: dict[str, pd.DataFrame], published: dict[str, pd.DataFrame],
+def cells_to_hide(relations: Relations, published: dict[str, pd.DataFrame],
                   threshold: int) -> set[Cell]:
     """For each small hidden count the relations pin down (linear algebra: the check
     suppression can afford every run, where `audit` solves linear programs), the smallest
     count shown beside it in one of them: hiding it frees the first. Empty when nothing is
     pinned, or nothing beside a pinned count is left to hide (`svna audit` reports those)."""
-    value = _Counts(frames)
-    equations = _relations(frames, value)
-    hidden = _hidden(equations, value, _Counts(published))
+    value, equations = relations.value, relations.equations
+    hidden = relations.hidden(published)
     out = set()
     for component in _components(equations, hidden):
         cells, matrix, _ = _system(component, equations, hidden, value)

@@ -196,15 +196,17 @@ def suppress_tables(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str
     the relations between all the tables pin down is freed by hiding one beside it
     (`disclosure.cells_to_hide`); then all are suppressed again, until nothing changes (each
     round hides more, so it ends)."""
-    from svna.disclosure import cells_to_hide  # it reads the relations this module declares
+    from svna.disclosure import Relations, cells_to_hide  # they read this module's rules
 
     links = linked_cells(frames)
     forced: dict[str, dict[str, np.ndarray]] = {}
+    relations = None
     while True:
         out = _suppress_once(frames, threshold, forced)
         if _hide_where_either_hides(out, links, forced):
             continue
-        extra = cells_to_hide(frames, out, threshold)
+        relations = relations or Relations(frames)
+        extra = cells_to_hide(relations, out, threshold)
         if not extra:
             return out
         for name, count, row in extra:
