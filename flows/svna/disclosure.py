@@ -80,7 +80,7 @@ class Relations:
 
 
 class _Counts:
-    """A table's counts by cell, NaN where blank; each column read once."""
+    """The counts of `frames` by cell, NaN where blank; each column read once."""
 
     def __init__(self, frames: dict[str, pd.DataFrame]):
         self.frames, self.columns = frames, {}
