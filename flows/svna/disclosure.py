@@ -22,7 +22,14 @@ import pandas as pd
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
-from svna.exports import linked_cells, published_tables, read_tables, suppress_tables, total_keys
+from svna.exports import (
+    linked_cells,
+    published_tables,
+    read_tables,
+    rule_counts,
+    suppress_tables,
+    total_keys,
+)
 from svna.suppression import group_positions
 from svna.warehouse import WAREHOUSE_FILE
 
@@ -109,9 +116,8 @@ def _relations(frames: dict[str, pd.DataFrame], value: _Counts) -> list:
         frame, rule = frames[name], table.suppress
         if frame.empty or frame.columns.empty:
             continue
-        counts = rule["count"] if isinstance(rule["count"], list) else [rule["count"]]
         groupings = rule["groups"] if isinstance(rule["groups"][0], list) else [rule["groups"]]
-        for count in counts:
+        for count in rule_counts(rule):
             for grouping in groupings:
                 found += _group_relations(frames, value, name, count, grouping, rule,
                                           relation)
@@ -226,7 +232,7 @@ def _bounds(component, equations, hidden, value, published, threshold) -> list[E
         objective[j] = 1.0
         low, high = (linprog(sign * objective, A_eq=matrix, b_eq=rhs, bounds=(0, None),
                              method="highs") for sign in (1, -1))
-        if low.status != 0 or high.status != 0:  # unbounded: nothing to learn
+        if low.status != 0 or high.status != 0:  # unbounded (or no solution): nothing learnt
             continue
         lowest, highest = low.fun, -high.fun
         true = value(cell)

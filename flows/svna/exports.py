@@ -42,6 +42,11 @@ def published_table(name: str) -> Published:
     return next(t for t in published_tables() if t.name == name)
 
 
+def rule_counts(rule: dict) -> list[str]:
+    """A suppression rule's count columns (`count` names one, or a list)."""
+    return rule["count"] if isinstance(rule["count"], list) else [rule["count"]]
+
+
 def suppress_for_publication(frame, table: Published, threshold: int,
                              published: dict[str, pd.DataFrame] | None = None,
                              forced: dict[str, np.ndarray] | None = None):
@@ -62,7 +67,7 @@ def suppress_for_publication(frame, table: Published, threshold: int,
     if "totals" in rule:
         (column, value), = rule["totals"]["total_when"].items()
         totals = (rule["totals"]["cells"], frame[column] == value)
-    counts = rule["count"] if isinstance(rule["count"], list) else [rule["count"]]
+    counts = rule_counts(rule)
     out = frame
     for count in counts:
         also_hidden = np.zeros(len(frame), dtype=bool)
@@ -167,8 +172,7 @@ def linked_cells(frames: dict[str, pd.DataFrame]) -> list[Link]:
             if other not in frames:
                 raise ExportError(f"{name}: suppressing it needs {other} as well (schema.yml "
                                   "same_counts: both publish some of the same counts)")
-        first = here.suppress["count"]
-        count_here = entry.get("as", first[0] if isinstance(first, list) else first)
+        count_here = entry.get("as", rule_counts(here.suppress)[0])
         ours, theirs = frames[here.name], frames[there]
         if ours.empty or theirs.empty or ours.columns.empty or theirs.columns.empty:
             continue
