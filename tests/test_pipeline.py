@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -172,6 +173,41 @@ def test_a_count_published_in_two_tables_is_the_same_in_both(published):
                                                ("partner_rates", "partner_comparison"),
                                                ("triangulation", "partner_monthly")}
     assert compared > 100
+
+
+def test_the_documents_show_the_tables_as_the_exports_publish_them(published, tmp_path):
+    """The refresh suppresses once, for the exports and both documents: given those tables, a
+    document is the one it renders suppressing for itself, and a count hidden in them is
+    hidden on its page."""
+    import duckdb
+    import pandas as pd
+
+    from svna import exports
+    from svna.report import render_baseline
+    from svna.report_multiagency import render_multiagency
+
+    _, config, result, _, _ = published
+    common = {"config": config, "run_id": "r", "generated_at": "g", "validation_href": None}
+    documents = {"baseline": (render_baseline, {}, "stop_search", "searches"),
+                 "multiagency": (render_multiagency, {"baseline_href": None},
+                                 "partner_comparison", "latest_12")}
+    with duckdb.connect(result.warehouse, read_only=True) as con:
+        tables = exports.publication(con, config.suppression.threshold)
+        for name, (render, extra, table, count) in documents.items():
+            def page(label, published=None, render=render, extra=extra, name=name):
+                path = render(con, tmp_path / f"{name}-{label}.html", **common, **extra,
+                              published=published)
+                # a chart's gradient is named afresh by each render (Vega)
+                return re.sub(r"\bf[0-9a-f]{8}-gradient_\d+", "gradient",
+                              path.read_text(encoding="utf-8"))
+
+            alone, given = page("alone"), page("given", tables)
+            assert given == alone, name
+            fewer = {n: f.copy() for n, f in tables.items()}
+            area = fewer[table]["geography_level"] == "area"
+            fewer[table].loc[area, count] = pd.NA
+            fewer[table].loc[area, f"{count}_suppressed"] = "yes"
+            assert page("fewer", fewer).count("[c]") > alone.count("[c]"), name
 
 
 def test_no_hidden_count_can_be_worked_out_from_the_published_tables(published):

@@ -276,14 +276,22 @@ def _documented(frame: pd.DataFrame, table: Published) -> pd.DataFrame:
     return frame[list(table.columns)]
 
 
-def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path, threshold: int) -> list[Path]:
+def publication(con: duckdb.DuckDBPyConnection, threshold: int) -> dict[str, pd.DataFrame]:
+    """Every published table as it may be published: suppressed together, once (a table
+    holding another's totals is needed for both), for the exports and both documents."""
+    return suppress_tables(read_tables(con, [t.name for t in published_tables()]), threshold)
+
+
+def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path, threshold: int,
+                  published: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """The published tables as CSVs, with their data dictionary; `published`: publication()'s
+    tables when the caller has them already."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written, dictionary = [], []
-    tables = published_tables()
-    # suppressed together, once: a table holding another's totals is needed for both
-    safe = suppress_tables(read_tables(con, [table.name for table in tables]), threshold)
-    for table in tables:
-        frame = _documented(safe[table.name], table)
+    if published is None:
+        published = publication(con, threshold)
+    for table in published_tables():
+        frame = _documented(published[table.name], table)
         path = out_dir / f"{table.name}.csv"
         frame.to_csv(path, index=False, lineterminator="\n")
         written.append(path)

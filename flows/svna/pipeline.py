@@ -236,7 +236,8 @@ def stage_report(con, config: Config, work: Path, run_id: str,
         "validation": work / "reports" / "validation",
         "assessment": work / "reports" / "assessment",
     }
-    exports.write_exports(con, out["exports"], config.suppression.threshold)
+    published = exports.publication(con, config.suppression.threshold)
+    exports.write_exports(con, out["exports"], config.suppression.threshold, published)
     if with_validation:
         write_validation_report(con, out["validation"], datasets_mod.load_datasets(), run_id,
                                 generated_at)
@@ -245,11 +246,11 @@ def stage_report(con, config: Config, work: Path, run_id: str,
     documents = [
         render_baseline(con, out["assessment"] / "baseline.html", config=config, run_id=run_id,
                         generated_at=generated_at,
-                        validation_href="../../validation/index.html"),
+                        validation_href="../../validation/index.html", published=published),
         render_multiagency(con, out["assessment"] / MULTIAGENCY_FILE, config=config,
                            run_id=run_id, generated_at=generated_at,
                            validation_href="../../validation/index.html",
-                           baseline_href="baseline.html"),
+                           baseline_href="baseline.html", published=published),
     ]
     if config.report.pdf:
         for html in documents:

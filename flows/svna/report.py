@@ -120,11 +120,16 @@ _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYI
 
 
 def render_baseline(con: duckdb.DuckDBPyConnection, out_path: Path, *, config: Config,
-                    run_id: str, generated_at: str, validation_href: str | None) -> Path:
-    """Write the baseline assessment for `config.area` to `out_path` and return the path."""
+                    run_id: str, generated_at: str, validation_href: str | None,
+                    published: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write the baseline assessment for `config.area` to `out_path` and return the path.
+    `published`: the exports' tables (exports.publication), so that the document shows what
+    they publish without suppressing again; suppressed here when not given."""
     frames = load_frames(con)
-    left_out = mark_districts_shown(frames, config.report.district_tables)
-    context = build_context(frames, config)
+    safe = None if published is None else {
+        name: published[name].copy() for name in needed_tables(_person_level_tables())}
+    left_out = mark_districts_shown(frames, config.report.district_tables, safe)
+    context = build_context(frames, config, safe)
     context["districts_left_out"] = left_out
     context.update(run_id=run_id, generated_at=generated_at, validation_href=validation_href)
     html = _environment().get_template("baseline.html.j2").render(**context)
@@ -159,12 +164,16 @@ def _suppressed_frames(frames: dict[str, pd.DataFrame], threshold: int
     return suppress_tables({name: frames[name] for name in names}, threshold)
 
 
-def mark_districts_shown(frames: dict[str, pd.DataFrame], limit: int) -> dict[str, int] | None:
-    """Mark each row of every geography table `_in_document`: the area, and the `limit`
-    districts with the most serious violence in the latest 12 months (an area of hundreds of
-    districts would fill a thousand pages). Rows are dropped only after suppression, which
-    must see every district. Returns {shown, total} when districts were left out."""
-    tables = [f for f in frames.values() if {"geography_level", "geography_order"} <= set(f)]
+def mark_districts_shown(frames: dict[str, pd.DataFrame], limit: int,
+                         suppressed: dict[str, pd.DataFrame] | None = None
+                         ) -> dict[str, int] | None:
+    """Mark each row of every geography table `_in_document` (of `frames`, and of
+    `suppressed` alike): the area, and the `limit` districts with the most serious violence in
+    the latest 12 months (an area of hundreds of districts would fill a thousand pages). Rows
+    are dropped only after suppression, which must see every district. Returns {shown, total}
+    when districts were left out."""
+    tables = [f for f in [*frames.values(), *(suppressed or {}).values()]
+              if {"geography_level", "geography_order"} <= set(f)]
     districts = {o for f in tables for o in f.loc[f["geography_level"] == "district",
                                                       "geography_order"]}
     if len(districts) <= limit:
@@ -1583,8 +1592,10 @@ def _interventions(effects: pd.DataFrame, series: pd.DataFrame) -> list[dict[str
     return out
 
 
-def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any]:
-    """Everything the template shows, already chosen and ordered; the template only lays out."""
+def build_context(frames: dict[str, pd.DataFrame], config: Config,
+                  safe: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """Everything the template shows, already chosen and ordered; the template only lays out.
+    `safe`: the person-level tables suppressed (suppressed here from `frames` if not given)."""
     area_name, threshold = config.area.name, config.suppression.threshold
     period = _one_row(frames["reporting_period"])
     trend, rates, lsoas = frames["monthly_trend"], frames["rates"], frames["lsoa_concentration"]
@@ -1593,7 +1604,8 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, 
     comparison = _comparison(frames["period_comparison"])
     concentration = _one_row(frames["concentration_summary"])
     deprivation, outcomes = frames["deprivation"], frames["outcomes"]
-    safe = _suppressed_frames(frames, threshold)
+    if safe is None:
+        safe = _suppressed_frames(frames, threshold)
     stop_search = _stop_search(frames["stop_search"], safe["stop_search"], threshold)
     objects = next((d["rows"] for d in (_area(stop_search) or {"dimensions": []})["dimensions"]
                     if d["name"] == "Object of search"), [])

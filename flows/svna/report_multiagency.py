@@ -58,13 +58,18 @@ TRAILING = ("Not known", "Not stated", "Unknown code", "Not recorded")
 
 def render_multiagency(con: duckdb.DuckDBPyConnection, out_path: Path, *, config: Config,
                        run_id: str, generated_at: str, validation_href: str | None,
-                       baseline_href: str | None) -> Path:
-    """Write the multi-agency assessment for `config.area` to `out_path` and return the path."""
+                       baseline_href: str | None,
+                       published: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write the multi-agency assessment for `config.area` to `out_path` and return the path.
+    `published`: the exports' tables (exports.publication), shown as they are published;
+    suppressed here when not given."""
     # and the tables publishing some of the same counts (headlines): suppressed together
     frames = {name: _read(con, "assessment", name) for name in needed_tables(PARTNER_TABLES)}
     frames["sources"] = _read(con, "seeds", "sources")
     frames["period"] = _read(con, "marts", "partner_reporting_period")
-    context = build_context(frames, config)
+    safe = None if published is None else {
+        name: published[name] for name in needed_tables(PARTNER_TABLES)}
+    context = build_context(frames, config, safe)
     context.update(run_id=run_id, generated_at=generated_at, validation_href=validation_href,
                    baseline_href=baseline_href)
     html = _environment().get_template("multiagency.html.j2").render(**context)
@@ -74,13 +79,16 @@ def render_multiagency(con: duckdb.DuckDBPyConnection, out_path: Path, *, config
     return out_path
 
 
-def build_context(frames: dict[str, pd.DataFrame], config: Config) -> dict[str, Any]:
-    """Everything the template shows, suppressed and ordered; the template only lays out."""
+def build_context(frames: dict[str, pd.DataFrame], config: Config,
+                  safe: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """Everything the template shows, suppressed and ordered; the template only lays out.
+    `safe`: the partner tables suppressed (suppressed here from `frames` if not given)."""
     threshold = config.suppression.threshold
     sources = _records(frames["sources"])
     label_of = {s["source"]: s["label"] for s in sources}
-    safe = suppress_tables({name: frames[name] for name in needed_tables(PARTNER_TABLES)},
-                           threshold)
+    if safe is None:
+        safe = suppress_tables({name: frames[name] for name in needed_tables(PARTNER_TABLES)},
+                               threshold)
     gaps = frames["partner_data_gaps"]
     present = set() if gaps.empty else set(
         gaps.loc[(gaps["records"] > 0) | (gaps["aggregate_rows"] > 0), "source"])
