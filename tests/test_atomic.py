@@ -77,6 +77,19 @@ def start_paused(base: Path, point: str, release: bool = False,
     return proc
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started that are still running (Linux /proc; else none)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
 def published(base: Path) -> dict[str, str]:
     """SHA-256 of every published file: all but hidden names (run folders, lock, journal,
     staged and old copies)."""
@@ -156,7 +169,8 @@ def states(tmp_path_factory):
 @pytest.mark.parametrize("point", [
     "svna.ingest._ingest_table:2",  # during ingest: 1 of the 3 new files loaded
     "svna.pipeline.build_spc:1",  # during assess: SQL models built, SPC not
-    "svna.report.render_baseline:1",  # during report: exports and validation report written
+    # during report: exports and validation report written, the baseline's PDF printing
+    "svna.report_multiagency.render_multiagency:1",
     "svna.warehouse._move:2",  # publication staged in part, not committed
 ])
 def test_a_refresh_killed_before_publication_changes_nothing(states, tmp_path, point):
@@ -165,9 +179,14 @@ def test_a_refresh_killed_before_publication_changes_nothing(states, tmp_path, p
     before = published(base)
 
     proc = start_paused(base, point)
+    helpers = children(proc.pid)  # a PDF printer, during report
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in helpers)  # none left writing
     assert published(base) == before  # the last good outputs, byte for byte
     left = leftovers(base)
     assert "processed/.refresh.lock" in left  # a dead process's lock...

@@ -5,14 +5,16 @@ from __future__ import annotations
 import http.server
 import shutil
 import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import jinja2
 import pypdf
 import pytest
 
-from svna.pdf import PdfError, _weasyprint, find_browser, html_to_pdf
+from svna.pdf import BackgroundPrinter, PdfError, _weasyprint, find_browser, html_to_pdf
 from svna.report import TEMPLATES, css_string
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -185,3 +187,49 @@ def test_first_page_is_not_blank(tmp_path):
     assert magic == b"P5" and maxval == b"255"
     dark = sum(1 for value in pixels[: int(width) * int(height)] if value < 128)
     assert dark > 100  # the title and the marking in black on white
+
+
+@needs_weasyprint
+def test_the_background_printer_prints_each_document_beside_it(tmp_path):
+    pages = {}
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.html").write_text(_report().replace("Testshire", name.upper()),
+                                               encoding="utf-8")
+    with BackgroundPrinter() as printer:
+        for name in ("one", "two"):
+            printer.start(tmp_path / f"{name}.html")
+    for name in ("one", "two"):
+        pages[name] = _page_texts(tmp_path / f"{name}.pdf")
+        assert name.upper() in pages[name][0] and "CAPTIONTEXT" in "".join(pages[name])
+    in_process = html_to_pdf(_report(), tmp_path / "here.pdf")
+    assert len(pages["one"]) == len(_page_texts(in_process))
+
+
+@needs_weasyprint
+def test_a_failed_background_print_names_its_pdf(tmp_path):
+    (tmp_path / "report.html").write_text(_report(), encoding="utf-8")
+    (tmp_path / "report.pdf").mkdir()  # where the PDF should go, a folder
+    with pytest.raises(PdfError, match=r"report\.pdf.*IsADirectoryError"):
+        with BackgroundPrinter() as printer:
+            printer.start(tmp_path / "report.html")
+
+
+def test_the_background_printers_are_stopped_when_the_caller_fails(tmp_path):
+    (tmp_path / "report.html").write_text(_report(), encoding="utf-8")
+    with pytest.raises(ValueError, match="the caller's own error"):
+        with BackgroundPrinter() as printer:
+            printer.start(tmp_path / "report.html")
+            raise ValueError("the caller's own error")
+    time.sleep(3)  # time enough for a printer left running to write its PDF
+    assert not (tmp_path / "report.pdf").exists()
+
+
+def test_a_printer_whose_parent_is_gone_gives_up(tmp_path):
+    """A refresh killed while printing: its printer, now another process's child, stops."""
+    (tmp_path / "report.html").write_text(_report(), encoding="utf-8")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    printer = subprocess.run([sys.executable, "-m", "svna.pdf", str(tmp_path / "report.html"),
+                              str(gone.pid)], capture_output=True, timeout=120)
+    assert printer.returncode == 1
+    assert not (tmp_path / "report.pdf").exists()

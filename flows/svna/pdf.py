@@ -15,7 +15,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 ENGINES = ("auto", "weasyprint", "chromium")
@@ -138,3 +141,86 @@ def _browser_pdf(browser: str, html: str, out_path: Path, base: Path) -> Path:
         raise PdfError(f"{out_path}: {browser} failed ({result.returncode}): "
                        f"{result.stderr.strip()[-500:]}")
     return out_path
+
+
+
+class BackgroundPrinter:
+    """Each document's PDF printed by a process of its own while the caller goes on: WeasyPrint
+    lays pages out in Python and holds the GIL, so a thread would not overlap, and a national
+    board pack takes half a minute. A plain child process (`python -m svna.pdf`), not
+    multiprocessing, which would run the caller's unguarded main script again. Used as a
+    context manager: leaving it normally waits for every PDF and raises the first failure;
+    leaving it on an error stops the printers."""
+
+    def __init__(self):
+        self._jobs = []  # (process, its stderr, the PDF's path)
+
+    def start(self, html_path: Path) -> None:
+        html_path = Path(html_path).resolve()
+        errors = tempfile.TemporaryFile()  # a file, not a pipe, that a chatty printer can fill
+        env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "svna.pdf", str(html_path), str(os.getpid())],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors, env=env)
+        self._jobs.append((process, errors, html_path.with_suffix(".pdf")))
+
+    def wait(self) -> None:
+        jobs, self._jobs = self._jobs, []
+        failures = []
+        for process, errors, pdf_path in jobs:
+            process.wait()
+            errors.seek(0)
+            said = errors.read().decode("utf-8", "replace").strip().splitlines()
+            errors.close()
+            if process.returncode != 0:
+                failures.append(PdfError(said[-1] if said and said[-1].startswith(str(pdf_path))
+                                         else f"{pdf_path}: the PDF printer failed (exit code "
+                                         f"{process.returncode}): {' '.join(said[-3:])}"))
+        if failures:
+            raise failures[0]
+
+    def stop(self) -> None:
+        for process, errors, _ in self._jobs:
+            process.kill()
+            process.wait()
+            errors.close()
+        self._jobs = []
+
+    def __enter__(self) -> BackgroundPrinter:
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is None:
+            self.wait()
+        else:
+            self.stop()
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """A refresh killed while its PDF is printed must not leave a printer writing into the
+    run's folder, which the next run removes. (Where a dead parent is not noticed this way,
+    on Windows, the printer finishes a PDF nobody publishes.)"""
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m svna.pdf HTML [PARENT_PID]`: HTML printed beside itself as a PDF; with
+    PARENT_PID, given up when that process is gone. A failure's message is the last line on
+    stderr."""
+    html_path, *parent = sys.argv[1:] if argv is None else argv
+    html_path = Path(html_path)
+    if parent:
+        threading.Thread(target=_exit_when_orphaned, args=(int(parent[0]),),
+                         daemon=True).start()
+    try:
+        html_to_pdf(html_path.read_text(encoding="utf-8"), html_path.with_suffix(".pdf"))
+    except PdfError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -226,7 +226,7 @@ def stage_report(con, config: Config, work: Path, run_id: str,
     """Exports, the validation report and the assessment, written inside the run's folder.
     Many areas share one validation report, written once (with_validation=False per area)."""
     # charts pull in altair: only when reporting
-    from svna.pdf import html_to_pdf
+    from svna.pdf import BackgroundPrinter
     from svna.report import render_baseline
     from svna.report_multiagency import render_multiagency
 
@@ -236,25 +236,26 @@ def stage_report(con, config: Config, work: Path, run_id: str,
         "validation": work / "reports" / "validation",
         "assessment": work / "reports" / "assessment",
     }
+    documents = {"validation_href": "../../validation/index.html", "config": config,
+                 "run_id": run_id, "generated_at": generated_at}
     published = exports.publication(con, config.suppression.threshold)
-    exports.write_exports(con, out["exports"], config.suppression.threshold, published)
-    if with_validation:
-        write_validation_report(con, out["validation"], datasets_mod.load_datasets(), run_id,
-                                generated_at)
-    else:
-        del out["validation"]
-    documents = [
-        render_baseline(con, out["assessment"] / "baseline.html", config=config, run_id=run_id,
-                        generated_at=generated_at,
-                        validation_href="../../validation/index.html", published=published),
-        render_multiagency(con, out["assessment"] / MULTIAGENCY_FILE, config=config,
-                           run_id=run_id, generated_at=generated_at,
-                           validation_href="../../validation/index.html",
-                           baseline_href="baseline.html", published=published),
-    ]
-    if config.report.pdf:
-        for html in documents:
-            html_to_pdf(html.read_text(encoding="utf-8"), html.with_suffix(".pdf"))
+    # the baseline first: its PDF, the longest step, is printed while the rest is written
+    with BackgroundPrinter() as printer:
+        baseline = render_baseline(con, out["assessment"] / "baseline.html",
+                                   published=published, **documents)
+        if config.report.pdf:
+            printer.start(baseline)
+        exports.write_exports(con, out["exports"], config.suppression.threshold, published)
+        if with_validation:
+            write_validation_report(con, out["validation"], datasets_mod.load_datasets(),
+                                    run_id, generated_at)
+        else:
+            del out["validation"]
+        multiagency = render_multiagency(con, out["assessment"] / MULTIAGENCY_FILE,
+                                         baseline_href="baseline.html", published=published,
+                                         **documents)
+        if config.report.pdf:
+            printer.start(multiagency)
     # this run's headline figures, for the next run's "since the last assessment"
     con.execute("INSERT INTO meta.headlines SELECT ?, now(), * FROM assessment.headlines",
                 [run_id])
