@@ -143,7 +143,6 @@ def _browser_pdf(browser: str, html: str, out_path: Path, base: Path) -> Path:
     return out_path
 
 
-
 class BackgroundPrinter:
     """Each document's PDF printed by a process of its own while the caller goes on: WeasyPrint
     lays pages out in Python and holds the GIL, so a thread would not overlap, and a national
@@ -172,9 +171,10 @@ class BackgroundPrinter:
             errors.seek(0)
             said = errors.read().decode("utf-8", "replace").strip().splitlines()
             errors.close()
-            if process.returncode != 0:
-                failures.append(PdfError(said[-1] if said and said[-1].startswith(str(pdf_path))
-                                         else f"{pdf_path}: the PDF printer failed (exit code "
+            if process.returncode == 2 and said:  # main() wrote the PdfError's message
+                failures.append(PdfError(said[-1]))
+            elif process.returncode != 0:
+                failures.append(PdfError(f"{pdf_path}: the PDF printer failed (exit code "
                                          f"{process.returncode}): {' '.join(said[-3:])}"))
         if failures:
             raise failures[0]
@@ -205,11 +205,11 @@ def _exit_when_orphaned(parent_pid: int) -> None:
     os._exit(1)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     """`python -m svna.pdf HTML [PARENT_PID]`: HTML printed beside itself as a PDF; with
-    PARENT_PID, given up when that process is gone. A failure's message is the last line on
-    stderr."""
-    html_path, *parent = sys.argv[1:] if argv is None else argv
+    PARENT_PID, given up when that process is gone. A PdfError: its message on stderr, exit
+    code 2."""
+    html_path, *parent = sys.argv[1:]
     html_path = Path(html_path)
     if parent:
         threading.Thread(target=_exit_when_orphaned, args=(int(parent[0]),),

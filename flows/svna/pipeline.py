@@ -236,13 +236,13 @@ def stage_report(con, config: Config, work: Path, run_id: str,
         "validation": work / "reports" / "validation",
         "assessment": work / "reports" / "assessment",
     }
-    documents = {"validation_href": "../../validation/index.html", "config": config,
-                 "run_id": run_id, "generated_at": generated_at}
+    common = {"validation_href": "../../validation/index.html", "config": config,
+              "run_id": run_id, "generated_at": generated_at}
     published = exports.publication(con, config.suppression.threshold)
     # the baseline first: its PDF, the longest step, is printed while the rest is written
     with BackgroundPrinter() as printer:
         baseline = render_baseline(con, out["assessment"] / "baseline.html",
-                                   published=published, **documents)
+                                   published=published, **common)
         if config.report.pdf:
             printer.start(baseline)
         exports.write_exports(con, out["exports"], config.suppression.threshold, published)
@@ -253,7 +253,7 @@ def stage_report(con, config: Config, work: Path, run_id: str,
             del out["validation"]
         multiagency = render_multiagency(con, out["assessment"] / MULTIAGENCY_FILE,
                                          baseline_href="baseline.html", published=published,
-                                         **documents)
+                                         **common)
         if config.report.pdf:
             printer.start(multiagency)
     # this run's headline figures, for the next run's "since the last assessment"
