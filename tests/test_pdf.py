@@ -190,7 +190,8 @@ def test_first_page_is_not_blank(tmp_path):
 
 
 @needs_weasyprint
-def test_the_background_printer_prints_each_document_beside_it(tmp_path):
+def test_the_background_printer_prints_each_document_beside_it(tmp_path, caplog):
+    caplog.set_level("INFO", logger="svna.pdf")
     pages = {}
     for name in ("one", "two"):
         (tmp_path / f"{name}.html").write_text(_report().replace("Testshire", name.upper()),
@@ -203,6 +204,9 @@ def test_the_background_printer_prints_each_document_beside_it(tmp_path):
         assert name.upper() in pages[name][0] and "CAPTIONTEXT" in "".join(pages[name])
     in_process = html_to_pdf(_report(), tmp_path / "here.pdf")
     assert len(pages["one"]) == len(_page_texts(in_process))
+    said = [r.getMessage() for r in caplog.records]
+    assert [m.split(" in ")[0] for m in said if " printed in " in m] == ["one.pdf printed",
+                                                                           "two.pdf printed"]
 
 
 @needs_weasyprint

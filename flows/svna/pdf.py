@@ -12,6 +12,7 @@ document that named a web address must not make the machine call it.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ ENGINES = ("auto", "weasyprint", "chromium")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome",
             "msedge", "microsoft-edge")
 BROWSER_TIMEOUT_S = 120
+log = logging.getLogger(__name__)
 PANGO_HINT = ("WeasyPrint needs the Pango library (Debian/Ubuntu: apt-get install "
               "libpango-1.0-0 libpangoft2-1.0-0; Windows: see WeasyPrint's installation "
               "notes)")
@@ -152,7 +154,7 @@ class BackgroundPrinter:
     leaving it on an error stops the printers."""
 
     def __init__(self):
-        self._jobs = []  # (process, its stderr, the PDF's path)
+        self._jobs = []  # (process, its stderr, the PDF's path, when it started)
 
     def start(self, html_path: Path) -> None:
         html_path = Path(html_path).resolve()
@@ -161,12 +163,13 @@ class BackgroundPrinter:
         process = subprocess.Popen(
             [sys.executable, "-m", "svna.pdf", str(html_path), str(os.getpid())],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors, env=env)
-        self._jobs.append((process, errors, html_path.with_suffix(".pdf")))
+        self._jobs.append((process, errors, html_path.with_suffix(".pdf"), time.monotonic()))
+        log.info("%s: printing the PDF in the background", html_path.name)
 
     def wait(self) -> None:
         jobs, self._jobs = self._jobs, []
         failures = []
-        for process, errors, pdf_path in jobs:
+        for process, errors, pdf_path, started in jobs:
             process.wait()
             errors.seek(0)
             said = errors.read().decode("utf-8", "replace").strip().splitlines()
@@ -176,11 +179,13 @@ class BackgroundPrinter:
             elif process.returncode != 0:
                 failures.append(PdfError(f"{pdf_path}: the PDF printer failed (exit code "
                                          f"{process.returncode}): {' '.join(said[-3:])}"))
+            else:
+                log.info("%s printed in %.0f s", pdf_path.name, time.monotonic() - started)
         if failures:
             raise failures[0]
 
     def stop(self) -> None:
-        for process, errors, _ in self._jobs:
+        for process, errors, *_ in self._jobs:
             process.kill()
             process.wait()
             errors.close()

@@ -243,9 +243,12 @@ def stage_report(con, config: Config, work: Path, run_id: str,
     with BackgroundPrinter() as printer:
         baseline = render_baseline(con, out["assessment"] / "baseline.html",
                                    published=published, **common)
+        log.info("%s written", baseline.name)
         if config.report.pdf:
             printer.start(baseline)
-        exports.write_exports(con, out["exports"], config.suppression.threshold, published)
+        written = exports.write_exports(con, out["exports"], config.suppression.threshold,
+                                        published)
+        log.info("exports: %d files written", len(written))
         if with_validation:
             write_validation_report(con, out["validation"], datasets_mod.load_datasets(),
                                     run_id, generated_at)
@@ -254,6 +257,7 @@ def stage_report(con, config: Config, work: Path, run_id: str,
         multiagency = render_multiagency(con, out["assessment"] / MULTIAGENCY_FILE,
                                          baseline_href="baseline.html", published=published,
                                          **common)
+        log.info("%s written", multiagency.name)
         if config.report.pdf:
             printer.start(multiagency)
     # this run's headline figures, for the next run's "since the last assessment"
