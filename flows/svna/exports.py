@@ -214,8 +214,7 @@ def suppress_tables(frames: dict[str, pd.DataFrame], threshold: int) -> dict[str
         if not extra:
             return out
         for name, count, row in extra:
-            forced.setdefault(name, {}).setdefault(
-                count, np.zeros(len(frames[name]), dtype=bool))[row] = True
+            _forced_flags(forced, frames, name, count)[row] = True
 
 
 def _suppress_once(frames: dict[str, pd.DataFrame], threshold: int,
@@ -249,11 +248,15 @@ def _hide_where_either_hides(out: dict[str, pd.DataFrame], links: list[Link],
                                             (~hidden[0], ~hidden[1]), strict=True):
             missing = rows[either & shown]
             if missing.size:
-                flags = forced.setdefault(name, {}).setdefault(
-                    count, np.zeros(len(out[name]), dtype=bool))
-                flags[missing] = True
+                _forced_flags(forced, out, name, count)[missing] = True
                 grown = True
     return grown
+
+
+def _forced_flags(forced: dict[str, dict[str, np.ndarray]], frames: dict[str, pd.DataFrame],
+                  name: str, count: str) -> np.ndarray:
+    """The flags, by row, of the cells of `name`'s `count` hidden whatever their value."""
+    return forced.setdefault(name, {}).setdefault(count, np.zeros(len(frames[name]), dtype=bool))
 
 
 def publishable_frame(con: duckdb.DuckDBPyConnection, table: Published, threshold: int):
@@ -280,6 +283,16 @@ def publication(con: duckdb.DuckDBPyConnection, threshold: int) -> dict[str, pd.
     """Every published table as it may be published: suppressed together, once (a table
     holding another's totals is needed for both), for the exports and both documents."""
     return suppress_tables(read_tables(con, [t.name for t in published_tables()]), threshold)
+
+
+def as_published(names: list[str], frames: dict[str, pd.DataFrame], threshold: int,
+                 published: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+    """`names` and the tables their suppression needs, as published: copies of `published`'s
+    (publication()) when given, else suppressed here from `frames`."""
+    needed = needed_tables(names)
+    if published is not None:
+        return {name: published[name].copy() for name in needed}
+    return suppress_tables({name: frames[name] for name in needed}, threshold)
 
 
 def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path, threshold: int,

@@ -24,7 +24,7 @@ import vl_convert
 from markupsafe import Markup, escape
 
 from svna.evaluation import MEASURE_LABELS
-from svna.exports import needed_tables, published_tables, suppress_tables
+from svna.exports import as_published, needed_tables, published_tables
 from svna.maps import area_map
 from svna.spc import SERIES as SPC_SERIES
 from svna.stats import HIGH, LOW, MIN_RELIABLE_COUNT, xmr_summary
@@ -126,8 +126,7 @@ def render_baseline(con: duckdb.DuckDBPyConnection, out_path: Path, *, config: C
     `published`: the exports' tables (exports.publication), so that the document shows what
     they publish without suppressing again; suppressed here when not given."""
     frames = load_frames(con)
-    safe = None if published is None else {
-        name: published[name].copy() for name in needed_tables(_person_level_tables())}
+    safe = as_published(_person_level_tables(), frames, config.suppression.threshold, published)
     left_out = mark_districts_shown(frames, config.report.district_tables, safe)
     context = build_context(frames, config, safe)
     context["districts_left_out"] = left_out
@@ -156,23 +155,14 @@ def _person_level_tables() -> list[str]:
     return [t.name for t in published_tables() if t.suppress and t.name in ASSESSMENT_TABLES]
 
 
-def _suppressed_frames(frames: dict[str, pd.DataFrame], threshold: int
-                      ) -> dict[str, pd.DataFrame]:
-    """The person-level tables as the exports publish them: suppressed together, since a
-    count that two tables publish must be hidden in both."""
-    names = needed_tables(_person_level_tables())
-    return suppress_tables({name: frames[name] for name in names}, threshold)
-
-
 def mark_districts_shown(frames: dict[str, pd.DataFrame], limit: int,
-                         suppressed: dict[str, pd.DataFrame] | None = None
-                         ) -> dict[str, int] | None:
+                         suppressed: dict[str, pd.DataFrame]) -> dict[str, int] | None:
     """Mark each row of every geography table `_in_document` (of `frames`, and of
     `suppressed` alike): the area, and the `limit` districts with the most serious violence in
     the latest 12 months (an area of hundreds of districts would fill a thousand pages). Rows
     are dropped only after suppression, which must see every district. Returns {shown, total}
     when districts were left out."""
-    tables = [f for f in [*frames.values(), *(suppressed or {}).values()]
+    tables = [f for f in [*frames.values(), *suppressed.values()]
               if {"geography_level", "geography_order"} <= set(f)]
     districts = {o for f in tables for o in f.loc[f["geography_level"] == "district",
                                                       "geography_order"]}
@@ -1593,9 +1583,9 @@ def _interventions(effects: pd.DataFrame, series: pd.DataFrame) -> list[dict[str
 
 
 def build_context(frames: dict[str, pd.DataFrame], config: Config,
-                  safe: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+                  safe: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Everything the template shows, already chosen and ordered; the template only lays out.
-    `safe`: the person-level tables suppressed (suppressed here from `frames` if not given)."""
+    `safe`: the person-level tables as published."""
     area_name, threshold = config.area.name, config.suppression.threshold
     period = _one_row(frames["reporting_period"])
     trend, rates, lsoas = frames["monthly_trend"], frames["rates"], frames["lsoa_concentration"]
@@ -1604,8 +1594,6 @@ def build_context(frames: dict[str, pd.DataFrame], config: Config,
     comparison = _comparison(frames["period_comparison"])
     concentration = _one_row(frames["concentration_summary"])
     deprivation, outcomes = frames["deprivation"], frames["outcomes"]
-    if safe is None:
-        safe = _suppressed_frames(frames, threshold)
     stop_search = _stop_search(frames["stop_search"], safe["stop_search"], threshold)
     objects = next((d["rows"] for d in (_area(stop_search) or {"dimensions": []})["dimensions"]
                     if d["name"] == "Object of search"), [])

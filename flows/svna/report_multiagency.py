@@ -12,7 +12,7 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from svna.exports import needed_tables, suppress_tables
+from svna.exports import as_published, needed_tables
 from svna.findings import headline_findings
 from svna.maps import area_map
 from svna.report import (
@@ -67,9 +67,8 @@ def render_multiagency(con: duckdb.DuckDBPyConnection, out_path: Path, *, config
     frames = {name: _read(con, "assessment", name) for name in needed_tables(PARTNER_TABLES)}
     frames["sources"] = _read(con, "seeds", "sources")
     frames["period"] = _read(con, "marts", "partner_reporting_period")
-    safe = None if published is None else {
-        name: published[name] for name in needed_tables(PARTNER_TABLES)}
-    context = build_context(frames, config, safe)
+    context = build_context(frames, config, as_published(
+        PARTNER_TABLES, frames, config.suppression.threshold, published))
     context.update(run_id=run_id, generated_at=generated_at, validation_href=validation_href,
                    baseline_href=baseline_href)
     html = _environment().get_template("multiagency.html.j2").render(**context)
@@ -80,15 +79,12 @@ def render_multiagency(con: duckdb.DuckDBPyConnection, out_path: Path, *, config
 
 
 def build_context(frames: dict[str, pd.DataFrame], config: Config,
-                  safe: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+                  safe: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Everything the template shows, suppressed and ordered; the template only lays out.
-    `safe`: the partner tables suppressed (suppressed here from `frames` if not given)."""
+    `safe`: the partner tables as published."""
     threshold = config.suppression.threshold
     sources = _records(frames["sources"])
     label_of = {s["source"]: s["label"] for s in sources}
-    if safe is None:
-        safe = suppress_tables({name: frames[name] for name in needed_tables(PARTNER_TABLES)},
-                               threshold)
     gaps = frames["partner_data_gaps"]
     present = set() if gaps.empty else set(
         gaps.loc[(gaps["records"] > 0) | (gaps["aggregate_rows"] > 0), "source"])
